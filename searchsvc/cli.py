@@ -1,0 +1,359 @@
+"""The ``searchsvc`` command: a thin shell over the indexer, the search backend and the
+web app. User errors become one-line messages (``click.ClickException``), never
+tracebacks.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import SearchsvcError
+from .models import SearchRequest
+
+DEFAULT_INDEX = "index"
+
+
+class _Group(click.Group):
+    """A click group that turns SearchsvcError into a clean message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SearchsvcError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def index_option(func):
+    """Add the ``--index DIR`` option (env ``SEARCHSVC_INDEX``, default ``index/``)."""
+    return click.option(
+        "--index",
+        "index_dir",
+        envvar="SEARCHSVC_INDEX",
+        default=DEFAULT_INDEX,
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=str),
+        help="Index folder (env SEARCHSVC_INDEX).",
+    )(func)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="searchsvc")
+def main() -> None:
+    """searchsvc: full-text search for news archives.
+
+    Index a folder of articles with `searchsvc reindex FOLDER`, then search it with
+    `searchsvc search QUERY` or `searchsvc serve` and a browser.
+    """
+
+
+# --- reindex -----------------------------------------------------------------------
+
+
+def _print_report(report, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    mode = "full rebuild" if report.mode == "full" else "incremental update"
+    entities = "" if report.entities else ", no entity extraction"
+    click.echo(
+        f"{mode}{entities}: {report.files_processed:,} files processed, "
+        f"{report.files_unchanged:,} unchanged, {report.files_removed:,} removed, "
+        f"{len(report.skipped):,} skipped"
+    )
+    click.echo(
+        f"indexed {report.articles:,} articles as {report.paragraphs:,} paragraphs "
+        f"in {report.elapsed:.1f} s; the index at {report.index_dir} now holds "
+        f"{report.documents:,} paragraphs"
+    )
+    if report.skipped:
+        click.echo(f"skipped ({len(report.skipped)}):", err=True)
+        for item in report.skipped:
+            click.echo(f"  {item.path}: {item.reason}", err=True)
+    if report.warnings:
+        shown = report.warnings[:20]
+        click.echo(f"records left out ({len(report.warnings)}):", err=True)
+        for item in shown:
+            click.echo(f"  {item.path}: {item.reason}", err=True)
+        if len(report.warnings) > len(shown):
+            click.echo(f"  ... and {len(report.warnings) - len(shown)} more", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--full", is_flag=True, help="Rebuild from scratch (swapped in atomically).")
+@click.option(
+    "--entities/--no-entities", default=True, show_default=True, help="Extract actors/places."
+)
+@click.option("--workers", type=click.IntRange(1, 32), default=None, help="Worker processes.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=0.0,
+    help="Seconds to wait for another running reindex before giving up.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@index_option
+def reindex(
+    paths: tuple[str, ...],
+    full: bool,
+    entities: bool,
+    workers: int | None,
+    wait: float,
+    as_json: bool,
+    quiet: bool,
+    index_dir: str,
+) -> None:
+    """Index the articles in PATHS (files and folders: .html, .txt, .json, .jsonl).
+
+    Incremental by default: unchanged files are skipped, changed files replaced and
+    deleted files removed. With no PATHS, the paths indexed before are checked again.
+    """
+    from .indexer import reindex as run_reindex
+
+    bar: Any = None
+
+    def on_plan(todo: int, unchanged: int) -> None:
+        nonlocal bar
+        if quiet or todo == 0:
+            return
+        bar = click.progressbar(
+            length=todo,
+            label=f"indexing {todo:,} files ({unchanged:,} unchanged)",
+            file=sys.stderr,
+            show_pos=True,
+            show_eta=True,
+            item_show_func=lambda text: text,
+        )
+        bar.__enter__()
+
+    def on_progress(progress) -> None:
+        if bar is not None:
+            bar.current_item = f"{progress.articles:,} articles, {progress.paragraphs:,} ¶"
+            bar.update(1)
+
+    try:
+        report = run_reindex(
+            paths,
+            index_dir,
+            full=full,
+            entities=entities,
+            workers=workers,
+            wait=wait,
+            progress=on_progress,
+            on_plan=on_plan,
+        )
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        kept = "the previous index is unchanged" if full else "committed batches are kept"
+        click.echo(f"\ninterrupted: {kept}", err=True)
+        sys.exit(130)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    _print_report(report, as_json)
+    if report.failed:
+        raise click.ClickException("nothing could be indexed (see the reasons above)")
+
+
+# --- search ------------------------------------------------------------------------
+
+_MARK = re.compile(r"</?mark>")
+
+
+def _terminal_snippet(highlight: str, color: bool) -> str:
+    if color:
+        text = highlight.replace("<mark>", "\x1b[1;33m").replace("</mark>", "\x1b[0m")
+    else:
+        text = highlight.replace("<mark>", "[").replace("</mark>", "]")
+    return html.unescape(_MARK.sub("", text))
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--actor", multiple=True, help="Only paragraphs naming this actor.")
+@click.option("--location", multiple=True, help="Only paragraphs naming this place.")
+@click.option("--source", multiple=True, help="Only paragraphs from this source.")
+@click.option("--from", "date_from", help="Earliest date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Latest date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--limit", "-n", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1, 1000), default=1)
+@click.option("--collapse", is_flag=True, help="At most one paragraph per article.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@index_option
+def search(
+    query: tuple[str, ...],
+    actor: tuple[str, ...],
+    location: tuple[str, ...],
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    sort: str,
+    limit: int,
+    page: int,
+    collapse: bool,
+    as_json: bool,
+    index_dir: str,
+) -> None:
+    """Print the best-matching paragraphs for QUERY (same syntax as the web box)."""
+    from .backend import open_search_backend
+
+    request = SearchRequest(
+        q=" ".join(query),
+        actors=list(actor),
+        locations=list(location),
+        sources=list(source),
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,  # type: ignore[arg-type]
+        page=page,
+        per_page=limit,
+        collapse=collapse,
+    )
+    result = open_search_backend(index_dir).search(request)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    first = (result.page - 1) * result.per_page
+    click.echo(f"{result.total:,} paragraphs match {result.query!r} ({result.took_ms:.0f} ms)")
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}")
+    for rank, hit in enumerate(result.hits, start=first + 1):
+        meta = " · ".join(
+            x
+            for x in (
+                hit.source,
+                hit.date,
+                f"paragraph {hit.position} of {hit.paragraph_count}",
+            )
+            if x
+        )
+        click.echo(f"\n{rank}. {hit.title}")
+        click.echo(f"   {meta}   [{hit.id}]")
+        click.echo(f"   {_terminal_snippet(hit.highlight, color)}")
+        names = hit.actors + [p.name for p in hit.locations]
+        if names:
+            click.echo(f"   ({'; '.join(names)})")
+
+
+# --- parse -------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def parse(file: str, as_json: bool) -> None:
+    """Show what the indexer reads from FILE: metadata and paragraphs."""
+    from .chunk import normalize_space
+    from .parse import parse_file
+
+    result = parse_file(file)
+    records = []
+    for article in result.articles:
+        records.append(
+            {
+                "id": article.id,
+                "format": article.format,
+                "title": article.title,
+                "date": article.date,
+                "source": article.source,
+                "url": article.url,
+                "author": article.author,
+                "paragraphs": [t for t in (normalize_space(p) for p in article.paragraphs) if t],
+            }
+        )
+    if as_json:
+        payload: Any = records[0] if len(records) == 1 else records
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    for record in records:
+        click.echo(f"title:  {record['title']}")
+        for key in ("date", "source", "url", "author", "format", "id"):
+            click.echo(f"{key + ':':7} {record[key] or '-'}")
+        click.echo(f"paragraphs ({len(record['paragraphs'])}):")
+        for n, text in enumerate(record["paragraphs"], start=1):
+            click.echo(f"  [{n}] {text}")
+        click.echo("")
+    for problem in result.problems:
+        click.echo(f"left out: {problem}", err=True)
+
+
+# --- serve -------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@index_option
+def serve(host: str, port: int, threads: int, index_dir: str) -> None:
+    """Serve the search page and the JSON API with waitress (a production WSGI server)."""
+    from waitress import create_server
+
+    from .storage import IndexLocation
+    from .web import create_app
+
+    location = IndexLocation(index_dir)
+    if not location.exists():
+        click.echo(
+            f"warning: no index at {index_dir} yet: searches answer 503 until "
+            "`searchsvc reindex PATHS` builds one",
+            err=True,
+        )
+    app = create_app({"INDEX_DIR": index_dir})
+    server = create_server(app, host=host, port=port, threads=threads)
+    click.echo(f"searchsvc serving {index_dir} at http://{host}:{server.effective_port}/")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+# --- status ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@index_option
+def status(as_json: bool, index_dir: str) -> None:
+    """Show what the index holds and when it was last updated."""
+    from dataclasses import asdict
+
+    from .storage import IndexLocation
+
+    stats = IndexLocation(index_dir).stats()
+    if as_json:
+        click.echo(json.dumps(asdict(stats), indent=2))
+        return
+    if not stats.exists:
+        raise click.ClickException(f"no index at {index_dir}: run `searchsvc reindex PATHS`")
+    click.echo(f"index:        {stats.path} ({stats.generation})")
+    click.echo(f"paragraphs:   {stats.documents:,}")
+    click.echo(f"articles:     {stats.articles:,}")
+    click.echo(f"last reindex: {stats.last_reindex or '-'}")
+
+
+def _register_optional_commands() -> None:
+    try:
+        from .entities.command import entities_command
+    except ImportError:
+        return
+    main.add_command(entities_command)
+
+
+_register_optional_commands()
+
+
+if __name__ == "__main__":
+    main()

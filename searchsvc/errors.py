@@ -1,0 +1,55 @@
+"""Errors that searchsvc reports to users (CLI message, HTTP error body).
+
+Each carries a one-line message that names the problem and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+
+class SearchsvcError(Exception):
+    """Base class: a problem the user can act on, shown without a traceback."""
+
+    code = "error"
+    http_status = 500
+
+
+class ParseError(SearchsvcError):
+    """A file could not be read as an article (empty, binary, malformed...)."""
+
+    code = "parse_error"
+    http_status = 400
+
+
+class IndexMissing(SearchsvcError):
+    """There is no index at the given location yet."""
+
+    code = "index_missing"
+    http_status = 503
+
+
+class IndexCorrupt(SearchsvcError):
+    """The index exists but cannot be opened or read."""
+
+    code = "index_corrupt"
+    http_status = 503
+
+
+class IndexBusy(SearchsvcError):
+    """Another reindex holds the lock."""
+
+    code = "index_busy"
+    http_status = 503
+
+
+class BadQuery(SearchsvcError):
+    """A query or parameter that cannot be searched."""
+
+    code = "bad_request"
+    http_status = 400
+
+
+class NotFound(SearchsvcError):
+    """An article or paragraph id that is not in the index."""
+
+    code = "not_found"
+    http_status = 404

@@ -1,0 +1,156 @@
+"""JSON and JSON Lines article records.
+
+A file holds one record (an object), a list of records, an object with a list of
+records under ``articles``/``items``/``records``/``data``, or (JSON Lines) one record
+per line. Known keys are read, with common spellings:
+``title``/``headline``; ``text``/``body``/``content``/``articleBody`` (a string, split
+into paragraphs at blank lines or newlines, or a list of strings); ``url``/``link``;
+``date``/``published``/``published_at``/``datePublished``/``pubDate``;
+``source``/``site``/``publisher``; ``author``/``authors``/``byline``.
+Other keys are ignored. A record without text is reported, not indexed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ParseError
+from ..models import Article
+from .text import split_blocks
+
+TITLE_KEYS = ("title", "headline", "name")
+TEXT_KEYS = ("text", "body", "content", "articleBody", "article", "paragraphs")
+URL_KEYS = ("url", "link", "canonical_url", "href")
+DATE_KEYS = ("date", "published", "published_at", "publishedAt", "datePublished", "pubDate")
+SOURCE_KEYS = ("source", "site", "site_name", "publisher", "outlet")
+AUTHOR_KEYS = ("author", "authors", "byline", "creator")
+LIST_KEYS = ("articles", "items", "records", "data", "results", "docs")
+
+
+@dataclass
+class RecordResult:
+    """One record of a JSON file: an article, or the reason it was skipped."""
+
+    index: int
+    article: Article | None = None
+    error: str | None = None
+
+
+def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = record.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _as_text(value: Any) -> str | None:
+    """Return a scalar, a list of names or a {"name": ...} object as one string."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict):
+        return _as_text(value.get("name") or value.get("title") or value.get("@id"))
+    if isinstance(value, list):
+        names = [t for t in (_as_text(v) for v in value[:20]) if t]
+        return ", ".join(names) or None
+    return None
+
+
+def _paragraphs(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return split_blocks(value)
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value:
+            text = item if isinstance(item, str) else _as_text(item)
+            if text:
+                out.extend(split_blocks(text))
+        return out
+    if isinstance(value, dict):
+        return _paragraphs(_first(value, TEXT_KEYS))
+    return []
+
+
+def record_to_article(record: Any) -> Article:
+    """Return the Article for one JSON record; raises ParseError if it has no text."""
+    if not isinstance(record, dict):
+        raise ParseError(f"a record is a JSON {type(record).__name__}, not an object")
+    paragraphs = _paragraphs(_first(record, TEXT_KEYS))
+    if not paragraphs:
+        raise ParseError("the record has no text (expected a 'text' or 'body' field)")
+    title = _as_text(_first(record, TITLE_KEYS)) or ""
+    if not title:
+        title = paragraphs[0][:120]
+    date = _first(record, DATE_KEYS)
+    return Article(
+        id="",
+        title=title,
+        paragraphs=paragraphs,
+        date=_as_text(date) if not isinstance(date, (int, float)) else None,
+        source=_as_text(_first(record, SOURCE_KEYS)),
+        url=_as_text(_first(record, URL_KEYS)),
+        author=_as_text(_first(record, AUTHOR_KEYS)),
+        format="json",
+    )
+
+
+def _records_of(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        for key in LIST_KEYS:
+            if isinstance(value.get(key), list) and not _first(value, TEXT_KEYS):
+                return value[key]
+        return [value]
+    raise ParseError(f"the JSON holds a {type(value).__name__}, not article records")
+
+
+def iter_records(text: str, *, lines: bool | None = None) -> Iterator[RecordResult]:
+    """Yield one RecordResult per record of a JSON or JSON Lines document.
+
+    ``lines=None`` guesses: a document that does not parse as one JSON value is read
+    as JSON Lines. Raises ParseError when nothing in it is JSON.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise ParseError("the file is empty (no JSON)")
+    if lines is not True:
+        try:
+            value = json.loads(stripped)
+        except ValueError as exc:
+            if lines is False and "\n" not in stripped:
+                raise ParseError(f"malformed JSON: {exc}") from None
+            value = None
+            lines = True
+        except RecursionError:
+            raise ParseError("the JSON is nested too deeply") from None
+        if not lines:
+            for i, record in enumerate(_records_of(value)):
+                try:
+                    yield RecordResult(i, article=record_to_article(record))
+                except ParseError as exc:
+                    yield RecordResult(i, error=str(exc))
+            return
+    any_json = False
+    for i, line in enumerate(stripped.splitlines()):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            any_json = True
+        except (ValueError, RecursionError) as exc:
+            yield RecordResult(i, error=f"line {i + 1}: malformed JSON ({exc})")
+            continue
+        try:
+            yield RecordResult(i, article=record_to_article(record))
+        except ParseError as exc:
+            yield RecordResult(i, error=f"line {i + 1}: {exc}")
+    if not any_json:
+        raise ParseError("malformed JSON: no line of the file is a JSON record")

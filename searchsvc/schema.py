@@ -1,0 +1,188 @@
+"""The Whoosh schema of a paragraph document, and the mapping between it and ``Paragraph``.
+
+The indexer writes documents built by ``paragraph_to_document``; the searcher reads
+stored fields back through ``stored_to_paragraph``. Both sides agree here and nowhere else.
+
+Field guide:
+- ``text`` / ``title``: stemmed, accent-folded, with positions (phrases, highlighting);
+  ``title`` carries a field boost so headline matches rank above body-only matches.
+- ``actors`` / ``locations``: exact canonical names, comma-separated keyword fields, for
+  filters and facet counts (the values shown to users).
+- ``actor_terms`` / ``location_terms`` / ``source_terms``: the same names as folded words,
+  so ``actor:erdogan`` matches "Recep Tayyip Erdoğan".
+- ``countries`` / ``country_terms``: the country code and country name of each located
+  place, so that a filter on a country can include its cities.
+- ``source_key``: ``path`` plus the file's size and mtime, for incremental reindexing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+from . import whooshfix  # noqa: F401  (patches Whoosh before any index is opened)
+from .models import Paragraph, Place
+
+TITLE_BOOST = 2.0
+
+# Words: letters, digits and inner apostrophes/hyphen-free; "Israel-Hamas" gives two words.
+WORD_PATTERN = r"\w+(?:['’]\w+)*"
+
+
+def text_analyzer():
+    """Return the analyzer for body and headline text: words, lowercased, accents
+    folded, English stop words removed, Porter-stemmed."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(minsize=1)
+        | StemFilter()
+    )
+
+
+def name_analyzer():
+    """Return the analyzer for names (actors, places, sources): words, lowercased,
+    accents folded, no stemming and no stop words."""
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema() -> Schema:
+    """Return a new Schema for paragraph documents."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        article_id=ID(stored=True),
+        path=ID(stored=True),
+        source_key=ID(stored=False),
+        position=NUMERIC(int, stored=True, sortable=True),
+        count=NUMERIC(int, stored=True),
+        title=TEXT(
+            stored=True,
+            analyzer=text_analyzer(),
+            phrase=True,
+            field_boost=TITLE_BOOST,
+            spelling=True,
+        ),
+        text=TEXT(stored=True, analyzer=text_analyzer(), phrase=True, spelling=True),
+        source=ID(stored=True),
+        source_terms=TEXT(analyzer=name_analyzer(), phrase=True),
+        date=DATETIME(stored=True, sortable=True),
+        url=STORED(),
+        author=STORED(),
+        actors=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        actor_terms=TEXT(analyzer=name_analyzer(), phrase=True),
+        locations=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        location_terms=TEXT(analyzer=name_analyzer(), phrase=True),
+        countries=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        country_terms=TEXT(analyzer=name_analyzer(), phrase=True),
+        places=STORED(),
+    )
+
+
+def keyword_value(names: list[str]) -> str:
+    """Return names joined for a comma-separated KEYWORD field (commas inside a name
+    become spaces, duplicates dropped, order kept)."""
+    seen: dict[str, None] = {}
+    for name in names:
+        clean = " ".join(name.replace(",", " ").split())
+        if clean:
+            seen.setdefault(clean, None)
+    return ",".join(seen)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Return the datetime for an ISO date string (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``
+    or a full ISO timestamp), naive in UTC, or None when it is missing or unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in ("%Y-%m", "%Y"):
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def paragraph_to_document(paragraph: Paragraph, source_key: str = "") -> dict[str, Any]:
+    """Return the Whoosh document (field -> value) for a paragraph."""
+    places = paragraph.locations
+    doc: dict[str, Any] = {
+        "id": paragraph.id,
+        "article_id": paragraph.article_id,
+        "path": paragraph.path or "",
+        "source_key": source_key,
+        "position": paragraph.position,
+        "count": paragraph.count,
+        "title": paragraph.title or "",
+        "text": paragraph.text,
+        "source": paragraph.source or "",
+        "source_terms": paragraph.source or "",
+        "url": paragraph.url or "",
+        "author": paragraph.author or "",
+        "actors": keyword_value(paragraph.actors),
+        "actor_terms": "\n".join(paragraph.actors),
+        "locations": keyword_value([p.name for p in places]),
+        "location_terms": "\n".join(p.name for p in places),
+        "countries": keyword_value([p.country_code for p in places if p.country_code]),
+        "country_terms": "\n".join(p.country for p in places if p.country),
+        "places": [p.to_dict() for p in places],
+    }
+    date = parse_date(paragraph.date)
+    if date is not None:
+        doc["date"] = date
+    return doc
+
+
+def split_keywords(value: str | None) -> list[str]:
+    """Return the names stored in a comma-separated KEYWORD field."""
+    if not value:
+        return []
+    return [v for v in value.split(",") if v]
+
+
+def format_date(value: Any) -> str | None:
+    """Return a stored date as ``YYYY-MM-DD`` (or a full ISO timestamp when it has a
+    time of day), or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    return str(value)
+
+
+def stored_to_paragraph(fields: dict[str, Any]) -> Paragraph:
+    """Return the Paragraph rebuilt from a document's stored fields."""
+    return Paragraph(
+        id=fields["id"],
+        article_id=fields.get("article_id", ""),
+        position=int(fields.get("position", 0) or 0),
+        count=int(fields.get("count", 0) or 0),
+        text=fields.get("text", ""),
+        title=fields.get("title", ""),
+        date=format_date(fields.get("date")),
+        source=fields.get("source") or None,
+        url=fields.get("url") or None,
+        author=fields.get("author") or None,
+        path=fields.get("path") or None,
+        actors=split_keywords(fields.get("actors")),
+        locations=[Place.from_dict(d) for d in fields.get("places") or []],
+    )
