@@ -37,7 +37,7 @@ from .models import Paragraph
 from .parse import parse_file
 from .schema import paragraph_to_document
 from .sources import SourceFile, find_files
-from .storage import IndexLocation
+from .storage import IndexLocation, count_articles
 
 COMMIT_EVERY_FILES = 2000
 BATCH_FILES = 16
@@ -365,6 +365,7 @@ def _reindex_locked(
 
         with ix.searcher() as searcher:
             report.documents = searcher.doc_count()
+            articles_total = count_articles(searcher)
         ix.close()
         known_roots = sorted(set(meta.get("roots", [])) | set(roots))
         new_meta = {
@@ -372,6 +373,7 @@ def _reindex_locked(
             "last_reindex": _now(),
             "roots": known_roots,
             "documents": report.documents,
+            "articles": articles_total,
             "entities": entities,
         }
         IndexLocation.write_meta(Path(gen_dir), new_meta)

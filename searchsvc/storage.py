@@ -236,7 +236,7 @@ class IndexLocation:
         try:
             with ix.searcher() as searcher:
                 documents = searcher.doc_count()
-                articles = sum(1 for _ in searcher.lexicon("article_id"))
+                articles = count_articles(searcher)
         finally:
             ix.close()
         meta = self.read_meta()
@@ -248,6 +248,15 @@ class IndexLocation:
             last_reindex=meta.get("last_reindex"),
             generation=self.generation(),
         )
+
+
+def count_articles(searcher) -> int:
+    """Return the number of distinct articles with at least one live paragraph."""
+    reader = searcher.reader()
+    terms = reader.lexicon("article_id")
+    if not reader.has_deletions():
+        return sum(1 for _ in terms)
+    return sum(1 for term in terms if reader.postings("article_id", term).is_active())
 
 
 def _read_pid(path: Path) -> str | None:

@@ -79,6 +79,7 @@ def test_deleted_file_loses_its_paragraphs(article_dir, tmp_path):
     assert again.files_removed == 1
     assert again.documents == first.documents - 2
     assert _texts_matching(tmp_path / "ix", "valencia") == []
+    assert IndexLocation(tmp_path / "ix").stats().articles == 4
 
 
 def test_reindex_without_paths_rechecks_the_paths_indexed_before(article_dir, tmp_path):
