@@ -35,7 +35,7 @@ serve: install
 run: index serve
 
 lint: dev
-	$(BIN)/ruff check searchsvc tests benchmarks scripts training
+	$(BIN)/ruff check $(wildcard searchsvc tests benchmarks scripts training)
 
 test: dev lint
 	$(BIN)/python -m pytest

@@ -188,6 +188,11 @@ class SearchPage:
     facets: dict[str, list[FacetValue]]
     suggestion: str | None
     took_ms: float
+    # Added by the search issue: how the query was understood and what it matched.
+    parsed: str = ""
+    matched: Literal["all", "any"] = "all"
+    total_paragraphs: int = 0
+    articles: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the page as a JSON-ready dict (the request is left out)."""
