@@ -1,0 +1,463 @@
+"""HTML article extraction: body, metadata, robustness, and the real-page benchmark."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from searchsvc.errors import ParseError
+from searchsvc.models import Article
+from searchsvc.parse.html import MAX_INPUT_BYTES, normalize_date, parse_html
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
+SHARED_HTML = Path(__file__).resolve().parents[2] / "shared" / "html"
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "extraction.py"
+
+LONG_P = (
+    "<p>The council approved the new budget on Monday, after a debate that lasted "
+    "well into the evening, and promised more money for schools and buses.</p>"
+)
+
+
+def load(name: str) -> Article:
+    return parse_html((FIXTURES / name).read_bytes())
+
+
+def body(article: Article) -> str:
+    return "\n".join(article.paragraphs)
+
+
+# --- Fixtures mimicking news sites ---------------------------------------------------
+
+
+def test_news_article_keeps_body_in_order() -> None:
+    article = load("news_article.html")
+    paragraphs = article.paragraphs
+    assert paragraphs[0].startswith("The harbour bridge reopened to traffic on Tuesday")
+    assert paragraphs[-1].startswith("Traffic engineers expect about 40,000 vehicles")
+    # Subheading, blockquote and list items inside the body are kept, in order.
+    expected = [
+        "A long wait for commuters",
+        "We rebuilt it to last another hundred years",
+        "The work included:",
+        "replacing all 96 suspension cables",
+        "installing sensors that report vibration",
+    ]
+    positions = [next(i for i, p in enumerate(paragraphs) if p.startswith(e)) for e in expected]
+    assert positions == sorted(positions)
+    # A sentence that starts like a byline is still prose.
+    assert "By the end of the week, the council said, the old ferry timetable will be retired." in (
+        paragraphs
+    )
+
+
+def test_news_article_decodes_entities_and_whitespace() -> None:
+    text = body(load("news_article.html"))
+    assert "€48 million" in text  # &euro; and &nbsp; (normalised to a plain space)
+    assert "María López" in text
+    assert "“I’m just happy to have my short ride back,”" in text
+    assert "&" not in text and "\xa0" not in text and "  " not in text
+
+
+@pytest.mark.parametrize(
+    "dropped",
+    [
+        "We use cookies",  # cookie banner
+        "Accept all cookies",
+        "Sport",  # navigation
+        "Share on Facebook",  # share bar
+        "Photo: City Archive",  # figure caption
+        "Advertisement",  # ad slot
+        "googletag",  # inline script
+        "NOT TEXT",  # script in head
+        "font-family",  # style
+        "Related stories",  # related box
+        "Ferry operators brace",
+        "Read more",
+        "Sign up for our free newsletter",
+        "Finally! I have been waiting",  # comments
+        "Mayor announces new park",  # sidebar
+        "first three months",  # promo
+        "All rights reserved",  # footer
+        "Harbour bridge reopens after two years of repairs",  # the headline itself
+        "4 May 2021",  # dateline
+        "By Jane Q. Reporter",  # byline
+        "Updated May 4, 2021",  # timestamp line
+        "Getty Images",  # photo credit
+        "Hidden duplicate",  # display: none
+    ],
+)
+def test_news_article_drops_furniture(dropped: str) -> None:
+    assert dropped not in body(load("news_article.html"))
+
+
+def test_news_article_metadata() -> None:
+    article = load("news_article.html")
+    assert article.title == "Harbour bridge reopens after two years of repairs"
+    assert article.date == "2021-05-04T08:30:00+02:00"
+    assert article.source == "The Daily Example"
+    assert article.url == "https://www.dailyexample.test/news/2021/05/harbour-bridge-reopens"
+    assert article.author == "Jane Q. Reporter"
+    assert article.format == "html" and article.id == "" and article.path is None
+
+
+def test_br_separated_text_becomes_paragraphs() -> None:
+    article = load("br_blog.html")
+    assert article.paragraphs == [
+        "We left early on Saturday, before the sun was up, and drove for three hours into "
+        "the hills.",
+        "The road was narrow and winding, but the views over the valley made every bend "
+        "worth it.",
+        "At the top we found a small hut, where an old shepherd sold cheese, bread & warm "
+        "milk to hikers.",
+        "We walked for six hours that day, and slept better than we had in months.",
+    ]
+    # <title> suffix naming the site is stripped; relative canonical resolved via <base>.
+    assert article.title == "My trip to the mountains"
+    assert article.source == "Walking Notes"
+    assert article.date == "2019-03-14"
+    assert article.url == "http://walkingnotes.test/2019/03/14/my-trip-to-the-mountains/"
+
+
+def test_cards_sidebar_hidden_copy_and_json_ld_graph() -> None:
+    article = load("cards_sidebar.html")
+    text = body(article)
+    assert len(article.paragraphs) == 3
+    assert article.paragraphs[0].startswith("A startup based in Lyon")
+    for dropped in ("Subscribe to Tech Pulse Pro", "Facebook", "Chipmaker expands",
+                    "Electric ferry", "hidden paragraph", "Tags:", "covers energy"):
+        assert dropped not in text
+    # Metadata from a JSON-LD @graph with a trailing comma; a broken second block is ignored.
+    assert article.title == "Startup raises $20m to build cheaper batteries"
+    assert article.date == "2020-02-11"
+    assert article.author == "Ann Lee, Bo Chan"
+    assert article.url == "https://techpulse.test/2020/02/batteries"
+    assert article.source == "Tech Pulse"
+
+
+def test_cp1252_page_with_meta_charset() -> None:
+    raw = (FIXTURES / "legacy_cp1252.html").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    article = parse_html(raw)
+    assert article.title == "Café culture returns to the old town"
+    assert "naïve tourists paid €5 for an espresso — twice" in article.paragraphs[0]
+    assert article.paragraphs[1].startswith("“It’s a résumé of the summer,”")
+    assert article.date == "2018-07-02"
+
+
+def test_declared_encoding_argument_is_used() -> None:
+    raw = "<html><body><p>Grüße aus Köln, schöne Stadt am Rhein, sagte er.</p></body></html>"
+    article = parse_html(raw.encode("latin-1"), declared_encoding="iso-8859-1")
+    assert article.paragraphs == ["Grüße aus Köln, schöne Stadt am Rhein, sagte er."]
+
+
+@pytest.mark.parametrize(
+    ("head", "declared"),
+    [
+        ('<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">', "koi8-r"),
+        ("<meta charset='windows-1251'>", "windows-1251"),
+        ('<?xml version="1.0" encoding="iso-8859-5"?>', "iso-8859-5"),
+    ],
+)
+def test_charset_sniffed_and_passed_to_decoder(
+    head: str, declared: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchsvc.parse.html as module
+
+    seen: list[str | None] = []
+    real = module.decode_bytes
+
+    def spy(data: bytes, declared: str | None = None) -> tuple[str, str]:
+        seen.append(declared)
+        return real(data, declared)
+
+    monkeypatch.setattr(module, "decode_bytes", spy)
+    text = "<p>Мэр города сообщил, что новая улица откроется для пешеходов в марте.</p>"
+    page = f"{head}<html><head></head><body>{text}</body></html>".encode(declared)
+    assert parse_html(page).paragraphs[0].startswith("Мэр города сообщил")
+    assert seen == [declared]
+    # An explicit declared_encoding (e.g. from the HTTP header) wins over the page's own.
+    seen.clear()
+    parse_html(page, declared_encoding=declared)
+    assert seen == [declared]
+
+
+def test_str_input() -> None:
+    article = parse_html(f"<html><body>{LONG_P}</body></html>")
+    assert article.paragraphs[0].startswith("The council approved")
+
+
+# --- Metadata details -----------------------------------------------------------------
+
+
+def test_title_prefers_og_and_strips_site_suffix() -> None:
+    page = (
+        '<html><head><meta property="og:site_name" content="Example News">'
+        '<title>Budget approved - Example News</title></head>'
+        f"<body><h1>Budget approved after long debate</h1>{LONG_P}</body></html>"
+    )
+    assert parse_html(page).title == "Budget approved after long debate"
+    page_og = page.replace("<title>", '<meta property="og:title" content="Budget passes '
+                           '| Example News"><title>')
+    assert parse_html(page_og).title == "Budget passes"
+
+
+def test_date_sources() -> None:
+    def date_of(head: str, url_path: str = "") -> str | None:
+        canonical = f'<link rel="canonical" href="https://news.test{url_path}">'
+        return parse_html(f"<html><head>{head}{canonical}</head><body>{LONG_P}</body></html>").date
+
+    assert date_of('<meta name="sailthru.date" content="2019-11-18 14:05:00">') == (
+        "2019-11-18T14:05:00"
+    )
+    assert date_of('<meta name="parsely-pub-date" content="2019-11-18T14:05:00Z">') == (
+        "2019-11-18T14:05:00Z"
+    )
+    assert date_of('<meta itemprop="datePublished" content="2017-01-02">') == "2017-01-02"
+    assert date_of('<meta name="pubdate" content="20160304">') == "2016-03-04"
+    assert date_of("", "/2019/03/14/some-story/") == "2019-03-14"
+    assert date_of("", "/about/") is None
+    page = f"<html><body><time datetime='2015-06-07T10:00'>June 7</time>{LONG_P}</body></html>"
+    assert parse_html(page).date == "2015-06-07T10:00:00"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2019-03-14", "2019-03-14"),
+        ("2019-03-14T10:20:30.123+0100", "2019-03-14T10:20:30+01:00"),
+        ("Thu, 14 Mar 2019 10:00:00 GMT", "2019-03-14T10:00:00+00:00"),
+        ("March 14, 2019", "2019-03-14"),
+        ("14 March 2019", "2019-03-14"),
+        ("2019/3/4", "2019-03-04"),
+        ("2019-02-30", None),
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_normalize_date(raw: str, expected: str | None) -> None:
+    assert normalize_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By June Carter | May 1, 2019 10:00 am", "June Carter"),
+        ("Carrie ArnoldNovember 15, 2019", "Carrie Arnold"),
+        ("By MARY MAYFIELD and JUNE JONES, Associated Press", "MARY MAYFIELD and JUNE JONES, "
+         "Associated Press"),
+        ("Sandee LaMotte, CNN 1 day ago", "Sandee LaMotte, CNN"),
+    ],
+)
+def test_author_from_byline(byline: str, expected: str) -> None:
+    page = f'<html><body><div class="byline">{byline}</div>{LONG_P}</body></html>'
+    article = parse_html(page)
+    assert article.author == expected
+    assert byline not in body(article)
+
+
+def test_url_must_be_absolute_http() -> None:
+    page = (
+        '<html><head><link rel="canonical" href="javascript:alert(1)">'
+        '<meta property="og:url" content="ftp://files.test/x">'
+        f"</head><body>{LONG_P}</body></html>"
+    )
+    article = parse_html(page)
+    assert article.url is None
+    assert article.source is None
+
+
+def test_source_falls_back_to_host_without_www() -> None:
+    page = (
+        '<html><head><link rel="canonical" href="https://www.herald.test/a/b">'
+        f"</head><body>{LONG_P}</body></html>"
+    )
+    assert parse_html(page).source == "herald.test"
+
+
+def test_malformed_json_ld_is_ignored() -> None:
+    for script in ('{"@type": "NewsArticle", "headline": ', "[[[[", "{" * 5000, "null",
+                   '"just a string"', '{"@graph": 5, "@type": ["NewsArticle", 3]}'):
+        page = (
+            f'<html><head><script type="application/ld+json">{script}</script></head>'
+            f"<body>{LONG_P}</body></html>"
+        )
+        assert parse_html(page).paragraphs[0].startswith("The council approved")
+
+
+# --- Robustness: only ParseError, bounded time ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\t ", "empty"),
+        ("", "empty"),
+        (bytes(range(256)) * 40, "not HTML"),
+        (b"\x00" * 4096, "not HTML"),
+        (b"just words, no markup at all", "not HTML"),
+        (b"<html><head><title>T</title></head><body></body></html>", "no article text"),
+        (b"<html><body><nav><a href='/'>Home</a></nav><script>x()</script></body></html>",
+         "no article text"),
+    ],
+)
+def test_bad_inputs_raise_parse_error(data: bytes | str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parse_html(data)
+
+
+def test_random_garbage_never_crashes() -> None:
+    import random
+
+    rng = random.Random(1234)
+    pieces = ["<div>", "</div>", "<p>", "</p>", "<br>", "<a href='x'>", "</a>", "<script>",
+              "<!--", "-->", "<![CDATA[", "&amp;", "&#x110000;", "&#0;", "<table>", "<td>",
+              "\x00", "\ud800", "word ", "sentence, with commas. ", "<", ">", '"', "<meta "
+              "charset='bogus'>", "<svg>", "<math>", "<title>", "<html>", "<body>"]
+    for _ in range(200):
+        doc = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 80)))
+        for data in (doc, doc.encode("utf-8", "surrogatepass"), os.urandom(rng.randint(0, 300))):
+            try:
+                article = parse_html(data)
+            except ParseError:
+                continue
+            assert isinstance(article, Article) and article.paragraphs
+
+
+def test_nul_bytes_and_invalid_utf8() -> None:
+    article = parse_html(b"<html><body><p>Hello\x00 world, a page with a NUL byte in it.</p>")
+    assert article.paragraphs == ["Hello world, a page with a NUL byte in it."]
+    article = parse_html(b"<html><body><p>Broken \xc3\x28 bytes \xff here, still text.</p>")
+    assert "bytes" in article.paragraphs[0] and "still text." in article.paragraphs[0]
+
+
+def test_br_only_text() -> None:
+    article = parse_html(b"first line of text<br>second line here<br><br><br>third line")
+    assert article.paragraphs == ["first line of text", "second line here", "third line"]
+
+
+def test_ten_thousand_nested_divs() -> None:
+    page = "<html><body>" + "<div>" * 10_000 + LONG_P + "</div>" * 10_000 + "</body></html>"
+    started = time.perf_counter()
+    article = parse_html(page.encode())
+    assert time.perf_counter() - started < 30
+    assert article.paragraphs[0].startswith("The council approved")
+    unclosed = "<html><body>" + "<div><span>" * 20_000 + LONG_P
+    assert parse_html(unclosed).paragraphs[0].startswith("The council approved")
+
+
+def test_recursion_error_falls_back_to_flat_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    import searchsvc.parse.html as module
+
+    def explode(text: str) -> Article:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(module, "_parse_tree", explode)
+    article = parse_html(
+        b"<html><head><title>Flat | Site</title><script>var x = '<p>no</p>';</script></head>"
+        b"<body><p>First paragraph, &amp; entity.</p><div>Second one</div></body></html>"
+    )
+    assert article.paragraphs == ["First paragraph, & entity.", "Second one"]
+    assert article.title == "Flat | Site"
+
+
+def test_deeply_nested_inline_and_tables() -> None:
+    inline = "<p>" + "<b>" * 30_000 + "deep bold text here" + "</b>" * 30_000 + "</p>"
+    assert parse_html(inline).paragraphs == ["deep bold text here"]
+    tables = "<table>" * 3_000 + "<tr><td>a cell with words</td></tr>" + "</table>" * 3_000
+    assert parse_html(tables).paragraphs == ["a cell with words"]
+
+
+def test_million_character_lines() -> None:
+    words = "word " * 200_000
+    article = parse_html(f"<html><body><p>{words}</p></body></html>".encode())
+    assert len(article.paragraphs[0]) == len(words.strip())
+    blob = "<html><head><meta name='x' content='" + "y" * 1_000_000 + "'></head><body>"
+    article = parse_html((blob + "z" * 1_000_000 + "</body></html>").encode())
+    assert article.paragraphs == ["z" * 1_000_000]
+
+
+@pytest.mark.slow
+def test_ten_megabyte_page() -> None:
+    nav = "<nav>" + "<a href='/x'>link</a>" * 1_000 + "</nav>"
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of a very long report, with commas, numbers and words.</p>"
+        for i in range(140_000)
+    )
+    page = f"<html><body>{nav}<article>{paragraphs}</article></body></html>".encode()
+    assert len(page) > 10_000_000
+    started = time.perf_counter()
+    article = parse_html(page)
+    assert time.perf_counter() - started < 60
+    assert len(article.paragraphs) == 140_000
+    assert "link" not in article.paragraphs
+
+
+@pytest.mark.slow
+def test_oversized_and_tag_flood_inputs_are_bounded() -> None:
+    # Above MAX_INPUT_BYTES the page is cut; millions of tiny tags use the flat reader.
+    big = ("<html><body>" + LONG_P * (MAX_INPUT_BYTES // len(LONG_P) + 1000)).encode()
+    assert len(big) > MAX_INPUT_BYTES
+    started = time.perf_counter()
+    assert parse_html(big).paragraphs
+    flood = ("<div><a href='#'>a</a></div>" * 400_000 + LONG_P).encode()
+    assert parse_html(flood).paragraphs
+    unclosed = ("<p>hello there, some text</p>" + "<script>" * 500_000).encode()
+    assert parse_html(unclosed).paragraphs == ["hello there, some text"]
+    assert time.perf_counter() - started < 90
+
+
+def test_only_module_importing_bs4() -> None:
+    package = Path(__file__).resolve().parents[1] / "searchsvc"
+    importers = [
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "import bs4" in p.read_text(encoding="utf-8", errors="replace")
+        or "from bs4" in p.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert all(p.startswith("parse/html") for p in importers), importers
+
+
+# --- Real pages ------------------------------------------------------------------------
+
+
+def _benchmark_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("extraction_benchmark", BENCHMARK)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shingle_scoring() -> None:
+    bench = _benchmark_module()
+    assert bench.precision_recall("", "") == (1.0, 1.0)
+    assert bench.precision_recall("a b c d e", "a b c d e") == (1.0, 1.0)
+    assert bench.precision_recall("", "a b c d e") == (0.0, 0.0)
+    p, r = bench.precision_recall("a b c d x y z w", "a b c d")
+    assert (p, r) == (0.2, 1.0)
+
+
+@pytest.mark.slow
+def test_real_pages_f1() -> None:
+    pages = SHARED_HTML / "pages"
+    truth = SHARED_HTML / "ground-truth.json"
+    if not pages.is_dir() or not truth.is_file():
+        pytest.skip(f"benchmark pages not found at {SHARED_HTML} (shared data not mounted)")
+    bench = _benchmark_module()
+    rows, _ = bench.evaluate(pages, truth)
+    assert len(rows) == len(json.loads(truth.read_text(encoding="utf-8")))
+    summary = bench.summarize(rows)
+    assert summary["f1"] >= 0.93, summary
+    assert summary["headline"] == 1.0, summary
+    assert summary["date"] >= 0.85, summary
+    assert summary["url"] >= 0.90, summary
