@@ -1,0 +1,713 @@
+"""``WhooshSearchBackend``: the read side of the index for the web app, API and CLI.
+
+One set of searchers is kept per index version (``IndexLocation.version()``); when the
+index changes (incremental commit or a full reindex swapping the live generation) the
+next request opens the new version and the old searchers are closed once returned.
+Searchers are pooled, so concurrent requests never share one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from whoosh import query
+from whoosh.analysis import STOP_WORDS
+from whoosh.index import Index
+from whoosh.searching import Searcher
+from whoosh.spelling import Corrector, SimpleQueryCorrector
+
+from ..errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
+from ..models import Hit, IndexStats, Paragraph, SearchPage, SearchRequest
+from ..schema import parse_date, stored_to_paragraph
+from ..storage import FIX_HINT, IndexLocation
+from .docsets import DocSets
+from .facets import ValueTable, fold
+from .highlight import highlight, match_spec
+from .query import ParsedQuery, QueryBuilder, describe, name_words
+from .scoring import FieldLengths, Scorer, Unsupported, top
+
+LOG = logging.getLogger("searchsvc.search")
+MAX_PER_PAGE = 100
+MAX_RESULT_DEPTH = 10_000
+MAX_FACET_LIMIT = 100
+MAX_FILTER_VALUES = 20
+MAX_FILTER_CHARS = 200
+SUGGEST_BELOW = 5
+POOL_SIZE = 8
+PHRASE_WINDOW = 100
+SPELL_PREFIX = 2  # suggestions share the first letters of the word (fast, and typical)
+SORTS = ("relevance", "newest", "oldest")
+FACET_FIELDS = {"actors": "actors", "locations": "locations", "sources": "source"}
+SUGGEST_FIELDS = {
+    "actor": "actors",
+    "actors": "actors",
+    "location": "locations",
+    "locations": "locations",
+    "source": "source",
+    "sources": "source",
+}
+ARTICLE_ID = re.compile(r"[0-9A-Fa-f#]{1,100}")
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def valid_article_id(article_id: str) -> bool:
+    """Return True when ``article_id`` has the shape of an article id (hex and ``#``)."""
+    return bool(ARTICLE_ID.fullmatch(article_id or ""))
+
+
+def date_bounds(value: str | None, end: bool) -> datetime | None:
+    """Return the first (or, with ``end``, the last) instant of a ``YYYY``, ``YYYY-MM``,
+    ``YYYY-MM-DD`` date or a full ISO timestamp; None for an empty value.
+    Raises BadQuery for anything else."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    match = _DATE.fullmatch(text)
+    try:
+        if match:
+            year, month, day = (int(g) if g else None for g in match.groups())
+            start = datetime(year, month or 1, day or 1)
+            if not end:
+                return start
+            if day:
+                nxt = start + timedelta(days=1)
+            elif month:
+                nxt = datetime(year + (month == 12), month % 12 + 1, 1)
+            else:
+                nxt = datetime(year + 1, 1, 1)
+            return nxt - timedelta(microseconds=1)
+        parsed = parse_date(text) if len(text) <= 40 else None
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
+        raise BadQuery(f"cannot read the date {text[:40]!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
+    return parsed
+
+
+def validate_request(req: SearchRequest) -> None:
+    """Check a SearchRequest's limits; raise BadQuery naming the first problem."""
+    if req.sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
+    if not 1 <= req.per_page <= MAX_PER_PAGE:
+        raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    if req.page < 1:
+        raise BadQuery("page must be 1 or more")
+    if req.page * req.per_page > MAX_RESULT_DEPTH:
+        raise BadQuery(
+            f"results are available to a depth of {MAX_RESULT_DEPTH} "
+            "(page × per_page); refine the query or add filters"
+        )
+    if not 1 <= req.facet_limit <= MAX_FACET_LIMIT:
+        raise BadQuery(f"facet_limit must be between 1 and {MAX_FACET_LIMIT}")
+    for name, values in (
+        ("actor", req.actors),
+        ("location", req.locations),
+        ("source", req.sources),
+    ):
+        if len(values) > MAX_FILTER_VALUES:
+            raise BadQuery(f"at most {MAX_FILTER_VALUES} {name} filters")
+        if any(len(v) > MAX_FILTER_CHARS for v in values):
+            raise BadQuery(f"a {name} filter is longer than {MAX_FILTER_CHARS} characters")
+    if req.article_id is not None and not valid_article_id(req.article_id):
+        raise BadQuery("article must be an article id (hexadecimal)")
+    start = date_bounds(req.date_from, end=False)
+    stop = date_bounds(req.date_to, end=True)
+    if start and stop and start > stop:
+        raise BadQuery("the start date is after the end date")
+
+
+def filter_queries(req: SearchRequest) -> list[query.Query]:
+    """Return the filter clauses of a request (actors and locations AND, sources OR,
+    date range, one article)."""
+    clauses: list[query.Query] = [query.Term("actors", a) for a in req.actors if a]
+    for name in req.locations:
+        if not name:
+            continue
+        clause: query.Query = query.Term("locations", name)
+        words = name_words(name)
+        if req.expand_locations and words:
+            country = (
+                query.Phrase("country_terms", words)
+                if len(words) > 1
+                else query.Term("country_terms", words[0])
+            )
+            clause = query.Or([clause, country])
+        clauses.append(clause)
+    sources = [query.Term("source", s) for s in req.sources if s]
+    if sources:
+        clauses.append(sources[0] if len(sources) == 1 else query.Or(sources))
+    start = date_bounds(req.date_from, end=False)
+    stop = date_bounds(req.date_to, end=True)
+    if start or stop:
+        clauses.append(query.DateRange("date", start, stop))
+    if req.article_id:
+        clauses.append(query.Term("article_id", req.article_id))
+    return clauses
+
+
+def combine(
+    main: query.Query | None, phrase: query.Query | None, filters: list[query.Query]
+) -> query.Query | None:
+    """Return the query to run: ``main`` (boosted by ``phrase`` when it matches) and the
+    filters, which restrict without changing scores. None when there is nothing."""
+    if main is None:
+        if not filters:
+            return None
+        parts = [query.ConstantScoreQuery(f, 1.0) for f in filters]
+        return parts[0] if len(parts) == 1 else query.And(parts)
+    scoring = query.AndMaybe(main, phrase) if phrase is not None else main
+    if not filters:
+        return scoring
+    return query.And([scoring] + [query.ConstantScoreQuery(f, 0.0) for f in filters])
+
+
+class _Generation:
+    """The searchers and facet tables of one index version."""
+
+    def __init__(self, ix: Index, version: Any):
+        self.ix = ix
+        self.version = version
+        self._free: list[Searcher] = []
+        self._lock = threading.Lock()
+        self._stale = False
+        self._tables: dict[str, ValueTable] = {}
+        self._docsets: DocSets | None = None
+        self._sort_keys: SortKeys | None = None
+        self._scorer: Scorer | None = None
+        self._table_lock = threading.Lock()
+
+    def acquire(self) -> Searcher:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return self.ix.searcher()
+
+    def release(self, searcher: Searcher) -> None:
+        with self._lock:
+            if not self._stale and len(self._free) < POOL_SIZE:
+                self._free.append(searcher)
+                return
+        searcher.close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._stale = True
+            free, self._free = self._free, []
+        for searcher in free:
+            searcher.close()
+
+    def docsets(self, searcher: Searcher) -> DocSets:
+        if self._docsets is None:
+            with self._table_lock:
+                if self._docsets is None:
+                    self._docsets = DocSets(searcher)
+        return self._docsets
+
+    def scorer(self, searcher: Searcher) -> Scorer:
+        if self._scorer is None:
+            self._scorer = Scorer(self.docsets(searcher), FieldLengths())
+        return self._scorer
+
+    def sort_keys(self, searcher: Searcher) -> SortKeys:
+        if self._sort_keys is None:
+            with self._table_lock:
+                if self._sort_keys is None:
+                    self._sort_keys = SortKeys.build(searcher)
+        return self._sort_keys
+
+    def table(self, fieldname: str, searcher: Searcher) -> ValueTable:
+        table = self._tables.get(fieldname)
+        if table is None:
+            with self._table_lock:
+                table = self._tables.get(fieldname)
+                if table is None:
+                    table = ValueTable.build(searcher, fieldname)
+                    self._tables[fieldname] = table
+        return table
+
+
+_UNDATED = np.iinfo(np.int64).max
+
+
+class SortKeys:
+    """Per-document date and position of one index version, for date sorts in numpy
+    (Whoosh's sorting collector reads the columns one document at a time)."""
+
+    def __init__(self, dates: np.ndarray, positions: np.ndarray):
+        self.dates = dates  # int64; _UNDATED for paragraphs without a date
+        self.positions = positions
+
+    @classmethod
+    def build(cls, searcher: Searcher) -> SortKeys:
+        """Return the keys read from the ``date`` and ``position`` columns."""
+        size = searcher.doc_count_all()
+        dates = np.full(size, _UNDATED, dtype=np.int64)
+        positions = np.zeros(size, dtype=np.int64)
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            count = reader.doc_count_all()
+            if reader.has_column("date"):
+                raw = np.fromiter(
+                    reader.column_reader("date", translate=False), dtype=np.uint64, count=count
+                )
+                missing = raw >= np.uint64(_UNDATED)
+                dates[offset : offset + count] = np.where(missing, _UNDATED, raw.astype(np.int64))
+            if reader.has_column("position"):
+                positions[offset : offset + count] = np.fromiter(
+                    reader.column_reader("position", translate=False), dtype=np.int64, count=count
+                )
+        return cls(dates, positions)
+
+    def order(self, docs: np.ndarray, newest: bool, n: int) -> np.ndarray:
+        """Return the first ``n`` of ``docs`` by date (newest or oldest first; undated
+        last), then paragraph position, then document number."""
+        dates = self.dates[docs]
+        primary = np.where(dates == _UNDATED, _UNDATED, -dates if newest else dates)
+        if n < len(docs):
+            # Only the n best need a full sort.
+            cut = np.argpartition(primary, n - 1)[:n] if n > 0 else np.zeros(0, dtype=np.int64)
+            bound = primary[cut].max() if len(cut) else 0
+            keep = np.flatnonzero(primary <= bound)
+            docs, primary = docs[keep], primary[keep]
+        order = np.lexsort((docs, self.positions[docs], primary))
+        return docs[order[:n]]
+
+
+class _Ranking:
+    """The order of the matching documents: BM25F relevance (numpy over whole posting
+    lists; Whoosh's own top-k for queries with phrases) or a date sort. For relevance,
+    paragraphs containing the query as an exact phrase move up within the first
+    ``PHRASE_WINDOW`` results (a fixed window, so that pages stay consistent)."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        final: query.Query,
+        docs: np.ndarray,
+        parsed: ParsedQuery,
+        req: SearchRequest,
+        keys: SortKeys | None = None,
+        scorer: Scorer | None = None,
+    ):
+        self.searcher = searcher
+        self.final = final
+        self.docs = docs
+        self.sort = req.sort
+        self.keys = keys
+        self.scorer = scorer
+        self.sortedby = None
+        self.phrase = parsed.words if req.sort == "relevance" and parsed.phrase else None
+        # Whoosh's AndNot matcher can let through documents the numpy evaluation
+        # excludes; restrict to the authoritative set when the query negates anything.
+        self.allow = set(docs.tolist()) if _has_negation(final) else None
+        self._cache: list[tuple[int, float]] = []
+        self._complete = False
+
+    def top(self, n: int) -> list[tuple[int, float]]:
+        """Return the first ``n`` (docnum, score) pairs in ranking order."""
+        if self.sort != "relevance" and self.keys is not None:
+            ordered = self.keys.order(self.docs, self.sort == "newest", n)
+            return [(int(d), 0.0) for d in ordered]
+        want = max(n, PHRASE_WINDOW) if self.phrase else n
+        if len(self._cache) >= want or self._complete:
+            return self._cache[:n]
+        ranked = None
+        if self.scorer is not None:
+            try:
+                docs, scores = self.scorer.score(self.final, self.searcher)
+                ranked = top(docs, scores, want)
+            except Unsupported:  # phrases: let Whoosh rank
+                self.scorer = None
+        if ranked is None:
+            results = self.searcher.search(
+                self.final, limit=want, sortedby=self.sortedby, filter=self.allow
+            )
+            ranked = [
+                (results.docnum(i), _score(results, i, self.sortedby))
+                for i in range(results.scored_length())
+            ]
+        self._complete = len(ranked) < want
+        if self.phrase:
+            window = ranked[:PHRASE_WINDOW]
+            with_phrase = _phrase_in_stored(self.searcher, self.phrase, [d for d, _ in window])
+            boosted = [r for r in window if r[0] in with_phrase]
+            rest = [r for r in window if r[0] not in with_phrase]
+            ranked = boosted + rest + ranked[PHRASE_WINDOW:]
+        self._cache = ranked
+        return ranked[:n]
+
+
+def _has_negation(q: query.Query) -> bool:
+    if isinstance(q, query.AndNot | query.Not):
+        return True
+    return any(_has_negation(c) for c in q.children()) if not q.is_leaf() else False
+
+
+def _phrase_in_stored(searcher: Searcher, words: list[str], candidates: list[int]) -> set[int]:
+    """Return the candidates whose stored headline or text holds ``words`` (stems) as a
+    phrase, judged by a regular expression on the accent-folded text: each word starts
+    like its stem and only stop words (dropped at indexing) may come between. Close
+    to the indexed phrase semantics, and cheap for a hundred candidates, which is all
+    a ranking boost needs."""
+    pattern = _loose_phrase(words)
+    found: set[int] = set()
+    for docnum in candidates:
+        fields = searcher.stored_fields(docnum)
+        if any(pattern.search(fold(fields.get(name) or "")) for name in ("title", "text")):
+            found.add(docnum)
+    return found
+
+
+_STOPS = "|".join(sorted(STOP_WORDS, key=len, reverse=True))
+
+
+def _loose_phrase(words: list[str]) -> re.Pattern[str]:
+    """Return the pattern for ``_phrase_in_stored``."""
+    parts = [re.escape(w[: max(3, len(w) - 1)]) + r"\w*" for w in words]
+    gap = rf"(?:[\W_]+(?:{_STOPS})\b)*[\W_]+"
+    return re.compile(r"\b" + gap.join(parts) + r"\b", re.IGNORECASE)
+
+
+class WhooshSearchBackend:
+    """SearchBackend over the Whoosh index in ``index_dir`` (see ``searchsvc.backend``)."""
+
+    def __init__(self, index_dir: str):
+        self.location = IndexLocation(index_dir)
+        self.queries = QueryBuilder()
+        self._lock = threading.Lock()
+        self._generation: _Generation | None = None
+
+    # -- searchers -------------------------------------------------------------------
+
+    def _current(self) -> _Generation:
+        version = self.location.version()
+        gen = self._generation
+        if gen is not None and gen.version == version:
+            return gen
+        with self._lock:
+            gen = self._generation
+            if gen is None or gen.version != version:
+                fresh = _Generation(self.location.open(), version)
+                old, self._generation, gen = gen, fresh, fresh
+                if old is not None:
+                    old.retire()
+        return gen
+
+    @contextmanager
+    def _searcher(self) -> Iterator[tuple[Searcher, _Generation]]:
+        try:
+            with self._open_searcher() as pair:
+                yield pair
+        except SearchsvcError:
+            raise
+        except Exception as exc:
+            # Whoosh reports damaged files with bare Exceptions, struct/zlib/pickle
+            # errors and the like; whatever escapes while reading becomes IndexCorrupt
+            # (HTTP 503) with the cause, and the traceback goes to the log.
+            LOG.exception("error while reading the index at %s", self.location.root)
+            raise IndexCorrupt(
+                f"could not read the index at {self.location.root} "
+                f"({type(exc).__name__}: {str(exc)[:200]}): {FIX_HINT}"
+            ) from exc
+
+    @contextmanager
+    def _open_searcher(self) -> Iterator[tuple[Searcher, _Generation]]:
+        gen = self._current()
+        try:
+            searcher = gen.acquire()
+        except Exception:
+            # The generation was replaced (and its files removed) between the version
+            # check and opening a searcher: take the live one.
+            gen = self._current()
+            searcher = gen.acquire()
+        try:
+            yield searcher, gen
+        finally:
+            gen.release(searcher)
+
+    def close(self) -> None:
+        """Close every pooled searcher."""
+        with self._lock:
+            gen, self._generation = self._generation, None
+        if gen is not None:
+            gen.retire()
+
+    def warm(self) -> None:
+        """Open the index and build the facet tables now rather than on first search."""
+        with self._searcher() as (searcher, gen):
+            for fieldname in (*FACET_FIELDS.values(), "article_id"):
+                gen.table(fieldname, searcher)
+
+    # -- SearchBackend -----------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """Return one page of ranked, highlighted hits with facet counts (see
+        ``SearchPage``). Raises BadQuery for invalid requests and IndexMissing /
+        IndexCorrupt when the index cannot be read."""
+        started = time.perf_counter()
+        validate_request(request)
+        parsed = self.queries.parse(request.q, request.expand_locations)
+        filters = filter_queries(request)
+        page = SearchPage(
+            query=parsed.text,
+            request=request,
+            total=0,
+            page=request.page,
+            per_page=request.per_page,
+            hits=[],
+            facets={name: [] for name in FACET_FIELDS},
+            suggestion=None,
+            took_ms=0.0,
+        )
+        with self._searcher() as (searcher, gen):
+            if parsed.empty and not filters:
+                # Nothing searchable (empty, or only stop words / operators).
+                if parsed.text:
+                    page.suggestion = self._correction(searcher, parsed, filters, 0, request)
+                page.took_ms = _ms(started)
+                return page
+            main = None if parsed.empty else parsed.all_words
+            docsets = gen.docsets(searcher)
+            final = combine(main, None, filters)
+            docs = docsets.docs(final, searcher)
+            if not len(docs) and parsed.any_words is not None:
+                main = parsed.any_words
+                final = combine(main, None, filters)
+                docs = docsets.docs(final, searcher)
+                page.matched = "any"
+            shown = combine(main, parsed.phrase, filters)
+            page.parsed = describe(shown) if shown is not None else ""
+            page.total_paragraphs = len(docs)
+            doc_articles = gen.table("article_id", searcher).first_value(docs)
+            page.articles = int(len(np.unique(doc_articles)))
+            page.total = page.articles if request.collapse else len(docs)
+            actives = {
+                "actors": request.actors,
+                "locations": request.locations,
+                "sources": request.sources,
+            }
+            for name, fieldname in FACET_FIELDS.items():
+                page.facets[name] = gen.table(fieldname, searcher).top(
+                    docs, request.facet_limit, actives[name]
+                )
+            if parsed.text and len(docs) < SUGGEST_BELOW:
+                page.suggestion = self._correction(searcher, parsed, filters, len(docs), request)
+            if len(docs) and final is not None:
+                keys = gen.sort_keys(searcher) if request.sort != "relevance" else None
+                ranking = _Ranking(
+                    searcher, final, docs, parsed, request, keys, gen.scorer(searcher)
+                )
+                page.hits = self._hits(searcher, gen, ranking, main, request, doc_articles)
+        page.took_ms = _ms(started)
+        return page
+
+    def article(self, article_id: str) -> list[Paragraph]:
+        """Return an article's paragraphs in order; raises NotFound (also for ids that
+        are not article ids)."""
+        if not valid_article_id(article_id):
+            raise NotFound(f"no article {article_id[:100]!r}: not an article id")
+        with self._searcher() as (searcher, _gen):
+            docnums = list(searcher.document_numbers(article_id=article_id))
+            paragraphs = [stored_to_paragraph(searcher.stored_fields(d)) for d in docnums]
+        if not paragraphs:
+            raise NotFound(f"no article {article_id!r} in the index")
+        paragraphs.sort(key=lambda p: p.position)
+        return paragraphs
+
+    def suggest(self, field: str, prefix: str, limit: int = 10) -> list[str]:
+        """Return up to ``limit`` actor/location/source names starting with ``prefix``
+        (or with a word starting with it), case- and accent-insensitive, most frequent
+        first. Raises BadQuery for an unknown field."""
+        fieldname = SUGGEST_FIELDS.get(field)
+        if fieldname is None:
+            raise BadQuery("field must be actor, location or source")
+        limit = max(1, min(int(limit), 50))
+        if not prefix or len(prefix) > MAX_FILTER_CHARS:
+            return []
+        with self._searcher() as (searcher, gen):
+            return gen.table(fieldname, searcher).suggest(prefix, limit)
+
+    def stats(self) -> IndexStats:
+        """Return what is in the index (``exists=False`` when there is none)."""
+        if not self.location.exists():
+            return IndexStats(exists=False, path=str(self.location.root))
+        return self.location.stats()
+
+    def highlight(self, q: str, texts: list[str], expand_locations: bool = False) -> list[str]:
+        """Return each text HTML-escaped with the matches of query ``q`` marked (whole
+        texts, never cut). Raises BadQuery for an invalid query."""
+        parsed = self.queries.parse(q, expand_locations)
+        spec = match_spec(None if parsed.empty else parsed.all_words)
+        if parsed.any_words is not None:
+            extra = match_spec(parsed.any_words)
+            spec.terms |= extra.terms
+        return [highlight(t, spec, max_chars=None) for t in texts]
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _hits(
+        self,
+        searcher: Searcher,
+        gen: _Generation,
+        ranking: _Ranking,
+        used: query.Query | None,
+        req: SearchRequest,
+        doc_articles: np.ndarray,
+    ) -> list[Hit]:
+        start = (req.page - 1) * req.per_page
+        end = start + req.per_page
+        chosen: list[tuple[int, float, int]] = []  # (docnum, score, more_in_article)
+        if not req.collapse:
+            chosen = [(d, sc, 0) for d, sc in ranking.top(end)[start:end]]
+        else:
+            valid = doc_articles[doc_articles >= 0]
+            per_article = np.bincount(valid) if len(valid) else np.zeros(0, dtype=np.int64)
+            articles = gen.table("article_id", searcher)
+            limit = max(end * 3, 50)
+            while True:
+                ranked = ranking.top(limit)
+                nums = np.array([d for d, _ in ranked], dtype=np.int64)
+                arts = articles.first_value(nums)
+                seen: set[int] = set()
+                picked: list[tuple[int, float, int]] = []
+                for (docnum, score), art in zip(ranked, arts.tolist(), strict=True):
+                    if art in seen:
+                        continue
+                    seen.add(art)
+                    more = int(per_article[art]) - 1 if 0 <= art < len(per_article) else 0
+                    picked.append((docnum, score, more))
+                    if len(picked) >= end:
+                        break
+                if len(picked) >= end or len(ranked) < limit:
+                    chosen = picked[start:end]
+                    break
+                limit *= 4
+        spec = match_spec(used)
+        hits = []
+        for docnum, score, more in chosen:
+            paragraph = stored_to_paragraph(searcher.stored_fields(docnum))
+            hits.append(
+                Hit(
+                    id=paragraph.id,
+                    article_id=paragraph.article_id,
+                    title=paragraph.title,
+                    source=paragraph.source,
+                    date=paragraph.date,
+                    url=paragraph.url,
+                    position=paragraph.position,
+                    paragraph_count=paragraph.count,
+                    text=paragraph.text,
+                    highlight=highlight(paragraph.text, spec),
+                    actors=paragraph.actors,
+                    locations=paragraph.locations,
+                    score=round(float(score), 4),
+                    more_in_article=more,
+                )
+            )
+        return hits
+
+    def _correction(
+        self,
+        searcher: Searcher,
+        parsed: ParsedQuery,
+        filters: list[query.Query],
+        found: int,
+        req: SearchRequest,
+    ) -> str | None:
+        """Return a corrected query string that finds more than ``found`` paragraphs."""
+        try:
+            spell_q = self.queries.parse_for_spelling(parsed.text)
+            reader = searcher.reader()
+            fields = ("text", "actor_terms", "location_terms", "country_terms", "source_terms")
+            unknown = [
+                (t.fieldname, t.text)
+                for t in spell_q.all_tokens()
+                if t.fieldname in fields and (t.fieldname, t.text) not in reader
+            ]
+            if not unknown:
+                return None
+            # Correct the word as typed, not its stem ("ecomony", not "ecomoni").
+            surface = {}
+            for t in spell_q.all_tokens():
+                start, end = getattr(t, "startchar", None), getattr(t, "endchar", None)
+                if start is not None and end is not None:
+                    surface[t.text] = parsed.text[start:end].lower()
+            correctors = {f: _NearWords(reader, f, surface) for f in fields}
+            corrector = SimpleQueryCorrector(correctors, unknown, prefix=SPELL_PREFIX, maxdist=2)
+            correction = corrector.correct_query(spell_q, parsed.text)
+            text = correction.string
+            if not text or text.strip().lower() == parsed.text.strip().lower():
+                return None
+            fixed = self.queries.parse(text, req.expand_locations)
+            if fixed.empty:
+                return None
+            docsets = self._current().docsets(searcher)
+            count = len(docsets.docs(combine(fixed.all_words, None, filters), searcher))
+            if count == 0 and fixed.any_words is not None:
+                count = len(docsets.docs(combine(fixed.any_words, None, filters), searcher))
+            return text if count > found else None
+        except Exception:  # a suggestion is optional: odd input simply gets none
+            return None
+
+
+class _NearWords(Corrector):
+    """Suggests index words within a few edits (insertions, deletions, substitutions and
+    transpositions of neighbours), closest first, then most frequent. Reads only the
+    words sharing the first ``prefix`` letters and of similar length, which is much
+    cheaper than Whoosh's automaton walk over the whole spelling lexicon."""
+
+    def __init__(self, reader: Any, fieldname: str, surface: dict[str, str] | None = None):
+        self.reader = reader
+        self.surface = surface or {}
+        self.fieldname = fieldname
+        self.spellfield = reader.schema[fieldname].spelling_fieldname(fieldname)
+
+    def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
+        reader = self.reader
+        text = self.surface.get(text, text)
+        for btext in reader.expand_prefix(self.spellfield, text[:prefix]):
+            word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            if abs(len(word) - len(text)) > maxdist or word == text:
+                continue
+            dist = _edits(text, word, maxdist)
+            if dist <= maxdist:
+                freq = reader.doc_frequency(self.spellfield, btext) or 1
+                yield (-dist + min(freq, 10**6) / 10**7, word)
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Return the optimal-string-alignment distance of ``a`` and ``b`` (stops early,
+    returning ``limit + 1``, once it must exceed ``limit``)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _score(results: Any, i: int, sortedby: Any) -> float:
+    """Return the relevance score of result ``i`` (0.0 when sorted by date)."""
+    if sortedby is not None:
+        return 0.0
+    return float(results.score(i) or 0.0)
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 2)

@@ -1,0 +1,141 @@
+"""Facet counts from per-searcher numpy tables.
+
+For each keyword field (actors, locations, source, article_id) a ``ValueTable`` maps
+every document number of the searcher to the ids of the values it carries, as a CSR
+pair of arrays (``indptr``, ``values``). It is built once per searcher from the
+field's postings; counting a facet over a result set is then a gather and a
+``bincount`` over the matching documents' values, with no stored fields read.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.searching import Searcher
+
+from ..models import FacetValue
+from .docsets import leaf_ids
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lowercased with accents removed (for prefix matching)."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass
+class ValueTable:
+    """Document -> value ids of one keyword field over a whole searcher."""
+
+    names: list[str]
+    indptr: np.ndarray  # int64, length doc_count_all + 1
+    values: np.ndarray  # int32, value ids, grouped by document
+    doc_freq: np.ndarray  # int64, live documents carrying each value
+    _folded: list[str] | None = None
+
+    @classmethod
+    def build(cls, searcher: Searcher, fieldname: str) -> ValueTable:
+        """Return the table of ``fieldname`` read from the searcher's postings."""
+        ndocs = searcher.doc_count_all()
+        ids: dict[str, int] = {}
+        doc_parts: list[np.ndarray] = []
+        value_parts: list[np.ndarray] = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if fieldname not in reader.schema:
+                continue
+            for term in reader.lexicon(fieldname):
+                name = term.decode("utf-8") if isinstance(term, bytes) else term
+                if not name:
+                    continue
+                docs = leaf_ids(reader, fieldname, term)
+                if not len(docs):
+                    continue
+                value_id = ids.setdefault(name, len(ids))
+                doc_parts.append(docs + offset)
+                value_parts.append(np.full(len(docs), value_id, dtype=np.int32))
+        if doc_parts:
+            docs = np.concatenate(doc_parts)
+            values = np.concatenate(value_parts)
+            order = np.argsort(docs, kind="stable")
+            docs, values = docs[order], values[order]
+        else:
+            docs = np.zeros(0, dtype=np.int64)
+            values = np.zeros(0, dtype=np.int32)
+        indptr = np.zeros(ndocs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(docs, minlength=ndocs), out=indptr[1:])
+        doc_freq = np.bincount(values, minlength=len(ids)).astype(np.int64)
+        return cls(list(ids), indptr, values, doc_freq)
+
+    def value_ids(self, docs: np.ndarray) -> np.ndarray:
+        """Return the value ids carried by the documents ``docs`` (with repeats)."""
+        if not len(docs) or not len(self.values):
+            return np.zeros(0, dtype=np.int32)
+        starts = self.indptr[docs]
+        lengths = self.indptr[docs + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int32)
+        # Positions of every value of every document, without a Python loop.
+        ends = np.cumsum(lengths)
+        index = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+        return self.values[index]
+
+    def first_value(self, docs: np.ndarray) -> np.ndarray:
+        """Return, for single-valued fields, each document's value id (-1 if none)."""
+        starts = self.indptr[docs]
+        has = self.indptr[docs + 1] > starts
+        out = np.full(len(docs), -1, dtype=np.int64)
+        if len(self.values):
+            out[has] = self.values[starts[has]]
+        return out
+
+    def counts(self, docs: np.ndarray) -> np.ndarray:
+        """Return the number of documents in ``docs`` carrying each value."""
+        return np.bincount(self.value_ids(docs), minlength=len(self.names))
+
+    def top(self, docs: np.ndarray, limit: int, active: list[str]) -> list[FacetValue]:
+        """Return the ``limit`` most frequent values among ``docs`` (ties by name), plus
+        any ``active`` value not among them, each marked active or not."""
+        counts = self.counts(docs)
+        nonzero = np.flatnonzero(counts)
+        if len(nonzero) > limit * 4:
+            keep = np.argpartition(-counts[nonzero], limit * 4)[: limit * 4]
+            nonzero = nonzero[keep]
+        chosen = sorted(nonzero.tolist(), key=lambda i: (-int(counts[i]), self.names[i]))[:limit]
+        active_set = set(active)
+        result = [
+            FacetValue(self.names[i], int(counts[i]), self.names[i] in active_set) for i in chosen
+        ]
+        shown = {f.value for f in result}
+        lookup = None
+        for value in active:
+            if value in shown:
+                continue
+            if lookup is None:
+                lookup = {name: i for i, name in enumerate(self.names)}
+            i = lookup.get(value)
+            result.append(FacetValue(value, int(counts[i]) if i is not None else 0, True))
+            shown.add(value)
+        return result
+
+    def suggest(self, prefix: str, limit: int) -> list[str]:
+        """Return up to ``limit`` names whose folded text, or one of whose words, starts
+        with the folded ``prefix``; most frequent first."""
+        wanted = fold(prefix).strip()
+        if not wanted:
+            return []
+        if self._folded is None:
+            self._folded = [fold(n) for n in self.names]
+        found = [
+            i
+            for i, name in enumerate(self._folded)
+            if self.doc_freq[i] > 0
+            and (name.startswith(wanted) or any(w.startswith(wanted) for w in name.split()))
+        ]
+        found.sort(key=lambda i: (-int(self.doc_freq[i]), self.names[i]))
+        return [self.names[i] for i in found[:limit]]

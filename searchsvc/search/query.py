@@ -1,0 +1,267 @@
+"""The one query language of searchsvc: user text -> Whoosh query.
+
+Syntax (documented for users in the web help and the OpenAPI description):
+
+- ``word word``: paragraphs containing all the words rank first; when no paragraph
+  contains all of them, paragraphs containing some of them are returned instead.
+- ``"exact phrase"``, ``-excluded``, ``a OR b``, ``(a OR b) c``, ``NOT x``.
+- ``word*`` prefix (at least 2 letters before the ``*``), ``word~`` typo-tolerant
+  (``word~2`` allows two edits; at most 2).
+- Fields: ``actor:erdogan`` (also ``actors:``, ``person:``), ``location:ankara``
+  (``place:``), ``country:turkey``, ``title:…``, ``source:…``, ``text:…``.
+  Names are matched word by word, case and accents folded: ``actor:erdogan`` finds
+  "Recep Tayyip Erdoğan"; quote several words: ``actor:"tayyip erdogan"``.
+- Dates: ``date:2023``, ``date:2023-11``, ``date:2023-11-06``, ranges
+  ``date:[2023-01 to 2023-06]`` (either end may be left empty: ``date:[2023-03 to]``).
+
+Odd input never fails: control characters are dropped, an unbalanced quote is
+ignored, lone operators are ignored. Queries longer than ``MAX_QUERY_CHARS`` are
+refused with ``BadQuery`` (HTTP 400), as are unreadable dates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from whoosh import qparser, query
+from whoosh.fields import DATETIME, Schema
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser
+from whoosh.reading import IndexReader
+
+from ..errors import BadQuery
+from ..schema import build_schema, name_analyzer
+
+MAX_QUERY_CHARS = 1000
+MAX_CLAUSES = 64
+PHRASE_BOOST = 3.0
+MAX_FUZZY_EDITS = 2
+MIN_PREFIX_CHARS = 2
+
+DEFAULT_FIELDS = ("title", "text")
+NAME_FIELDS = ("actor_terms", "location_terms", "country_terms", "source_terms")
+FIELD_ALIASES = {
+    "actor_terms": ["actor", "actors", "person", "org"],
+    "location_terms": ["location", "locations", "place"],
+    "country_terms": ["country"],
+    "source_terms": ["source"],
+}
+# Names users see for internal fields (used when describing a parsed query).
+DISPLAY_FIELDS = {
+    "actor_terms": "actor",
+    "location_terms": "location",
+    "country_terms": "country",
+    "source_terms": "source",
+}
+
+_NAMES = name_analyzer()
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_MINUS = r"(?<![^\s(])-(?=[^\s\-])"
+_PLUS = r"(?<![^\s(])\+(?=[^\s+])"
+
+
+class LexiconFuzzyTerm(query.FuzzyTerm):
+    """A typo-tolerant term matched against the field's own (stemmed) terms.
+
+    Whoosh's segment reader looks fuzzy words up in the separate unstemmed spelling
+    words of a stemmed field, which then never match the stemmed postings."""
+
+    def _btexts(self, ixreader):
+        return IndexReader.terms_within(
+            ixreader, self.fieldname, self.text, self.maxdist, prefix=self.prefixlength
+        )
+
+
+class _LenientDate(DATETIME):
+    """DATETIME whose ranges accept an empty end (``date:[2023 to]``)."""
+
+    def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
+        start = start.strip() if start else None
+        end = end.strip() if end else None
+        return super().parse_range(
+            fieldname, start or None, end or None, startexcl, endexcl, boost=boost
+        )
+
+
+def _parser_schema() -> Schema:
+    """Return the schema the parser sees: only the fields users may search."""
+    full = build_schema()
+    fields = {name: full[name] for name in DEFAULT_FIELDS + NAME_FIELDS}
+    fields["date"] = _LenientDate()
+    return Schema(**fields)
+
+
+def _make_parser(group, fields: tuple[str, ...] = DEFAULT_FIELDS) -> QueryParser:
+    schema = _parser_schema()
+    if len(fields) == 1:
+        parser: QueryParser = QueryParser(fields[0], schema, group=group)
+    else:
+        parser = MultifieldParser(list(fields), schema, group=group)
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    return parser
+
+
+def clean_query(text: str | None) -> str:
+    """Return the query text made safe to parse: control characters become spaces,
+    typographic quotes become ``"``, an unbalanced final quote is dropped, whitespace
+    is collapsed. Raises BadQuery when it is longer than ``MAX_QUERY_CHARS``."""
+    if not text:
+        return ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadQuery(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    chars = []
+    for ch in text.translate(_QUOTES):
+        chars.append(" " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch)
+    cleaned = " ".join("".join(chars).split())
+    if cleaned.count('"') % 2:
+        cut = cleaned.rfind('"')
+        cleaned = " ".join((cleaned[:cut] + " " + cleaned[cut + 1 :]).split())
+    return cleaned
+
+
+@dataclass
+class ParsedQuery:
+    """A user query parsed once, in the forms a search needs.
+
+    ``all_words`` requires every plain word; ``any_words`` is the fallback where plain
+    words are optional (only set when it differs); ``phrase`` is an optional boost for
+    plain multi-word queries. ``empty`` is True when nothing searchable remains.
+    """
+
+    text: str
+    all_words: query.Query
+    any_words: query.Query | None = None
+    phrase: query.Query | None = None
+    words: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Return True when the query has nothing to search for."""
+        return self.all_words is query.NullQuery or isinstance(
+            self.all_words, type(query.NullQuery)
+        )
+
+
+class QueryBuilder:
+    """Parses user query text into Whoosh queries (thread-safe after construction)."""
+
+    def __init__(self) -> None:
+        self._and = _make_parser(AndGroup)
+        self._or = _make_parser(OrGroup)
+        self._spell = _make_parser(AndGroup, ("text",))
+
+    def parse(self, text: str | None, expand_locations: bool = False) -> ParsedQuery:
+        """Return the ParsedQuery for ``text`` (see the module doc for the syntax).
+
+        Raises BadQuery for over-long queries and unreadable dates."""
+        cleaned = clean_query(text)
+        if not cleaned:
+            return ParsedQuery("", query.NullQuery)
+        all_words = self._parse(self._and, cleaned, expand_locations)
+        any_words = self._parse(self._or, cleaned, expand_locations)
+        if any_words == all_words:
+            any_words = None
+        words = plain_words(all_words)
+        phrase = None
+        if len(words) >= 2:
+            phrase = query.Or([query.Phrase(f, words) for f in DEFAULT_FIELDS], boost=PHRASE_BOOST)
+        return ParsedQuery(cleaned, all_words, any_words, phrase, words)
+
+    def parse_for_spelling(self, text: str) -> query.Query:
+        """Return ``text`` parsed with body text as the only default field, for
+        ``Searcher.correct_query``."""
+        try:
+            return self._spell.parse(text)
+        except Exception:  # spelling help is optional; a parse failure means none
+            return query.NullQuery
+
+    def _parse(self, parser: QueryParser, text: str, expand: bool) -> query.Query:
+        try:
+            parsed = parser.parse(text)
+        except Exception as exc:  # Whoosh raises bare Exceptions on odd input
+            if "date:" in text.lower():
+                raise BadQuery(
+                    "could not read the date in the query; write date:YYYY, "
+                    "date:YYYY-MM, date:YYYY-MM-DD or date:[FROM to TO]"
+                ) from exc
+            parsed = parser.parse(_plain(text))
+        parsed = parsed.accept(lambda q: _tidy(q, expand))
+        parsed = parsed.normalize()
+        if _count_leaves(parsed) > MAX_CLAUSES:
+            raise BadQuery(f"the query has too many terms (the limit is {MAX_CLAUSES})")
+        return parsed
+
+
+def _plain(text: str) -> str:
+    """Return ``text`` with every syntax character replaced by a space."""
+    return re.sub(r"[\"'()\[\]{}:*?~^+\-]", " ", text)
+
+
+def _count_leaves(q: query.Query) -> int:
+    return sum(1 for _ in q.leaves()) if q.is_leaf() is False else 1
+
+
+def _tidy(q: query.Query, expand_locations: bool) -> query.Query:
+    """Rewrite one node of a parsed query: refuse errors, bound expensive terms,
+    expand locations to their countries when asked."""
+    error = getattr(q, "error", None)
+    if error is not None:
+        raise BadQuery(
+            "could not read the date in the query; write date:YYYY, date:YYYY-MM, "
+            "date:YYYY-MM-DD or date:[FROM to TO]"
+        )
+    if isinstance(q, query.Every):
+        return query.Every()
+    if isinstance(q, query.FuzzyTerm):
+        edits = max(1, min(int(q.maxdist), MAX_FUZZY_EDITS))
+        return LexiconFuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=edits, prefixlength=1)
+    if isinstance(q, query.Prefix):
+        if len(q.text) < MIN_PREFIX_CHARS:
+            return query.NullQuery
+        return q
+    if isinstance(q, query.Wildcard):
+        if len(q.text) < MIN_PREFIX_CHARS or q.text[0] in "*?":
+            return query.NullQuery
+        return q
+    if isinstance(q, query.TermRange) and q.fieldname != "date":
+        return query.NullQuery
+    if expand_locations and q.is_leaf() and getattr(q, "fieldname", None) == "location_terms":
+        twin = q.copy()
+        twin.fieldname = "country_terms"
+        return query.Or([q, twin])
+    return q
+
+
+def plain_words(q: query.Query) -> list[str]:
+    """Return the analysed words of a query made only of plain words searched in the
+    default fields (e.g. ``humanitarian pause``), in order; else an empty list."""
+    children = q.subqueries if isinstance(q, query.And) else [q]
+    words: list[str] = []
+    for child in children:
+        if not isinstance(child, query.Or) or len(child.subqueries) != len(DEFAULT_FIELDS):
+            return []
+        texts = set()
+        for leaf in child.subqueries:
+            if type(leaf) is not query.Term or leaf.fieldname not in DEFAULT_FIELDS:
+                return []
+            texts.add(leaf.text)
+        if len(texts) != 1:
+            return []
+        words.append(texts.pop())
+    return words
+
+
+def name_words(name: str) -> list[str]:
+    """Return the folded words of a name (as indexed in the ``*_terms`` fields)."""
+    return [t.text for t in _NAMES(name)]
+
+
+def describe(q: query.Query) -> str:
+    """Return a readable rendering of a parsed query, with user-facing field names."""
+    text = str(q)
+    for internal, shown in DISPLAY_FIELDS.items():
+        text = text.replace(f"{internal}:", f"{shown}:")
+    return text

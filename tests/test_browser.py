@@ -1,0 +1,137 @@
+"""End-to-end in headless Chromium (Playwright from PyPI, Debian's /usr/bin/chromium):
+search, facet, page, article. Screenshots go to tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from searchsvc.web import create_app
+from tests.fixtures_search import A1, build_sample_index
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    waitress = pytest.importorskip("waitress")
+    index_dir = build_sample_index(tmp_path_factory.mktemp("index"))
+    app = create_app({"INDEX_DIR": str(index_dir)})
+    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+    )
+    if not CHROMIUM.exists() and not shutil.which("chromium"):
+        pytest.skip("chromium not found at /usr/bin/chromium (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_search_facet_page_and_article(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(server) else None,
+    )
+
+    page.goto(server + "/")
+    page.get_by_label("Search the archive").fill("humanitarian")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("li.hit")
+    assert page.locator("li.hit").count() >= 3
+    assert page.locator("li.hit mark").first.inner_text().lower() == "humanitarian"
+
+    # Facet: filter on an actor, then see it active.
+    page.locator("aside.facets a", has_text="Antony Blinken").first.click()
+    page.wait_for_selector("aside.facets a.active")
+    assert page.locator("li.hit").count() == 2
+    assert "actor=Antony+Blinken" in page.url
+    page.screenshot(path=str(ARTIFACTS / "search-facet.png"), full_page=True)
+
+    # Pagination (from a fresh page: the form keeps active filters for new queries).
+    page.goto(server + "/")
+    page.get_by_label("Search the archive").fill("market")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_selector("nav.pagination")
+    first = page.locator("li.hit").first.get_attribute("data-id")
+    page.get_by_role("link", name="Next").click()
+    page.wait_for_selector('nav.pagination [aria-current="page"]:text("2")')
+    assert page.locator("li.hit").first.get_attribute("data-id") != first
+
+    # Suggestions as you type (JavaScript enhancement).
+    page.goto(server + "/?q=humanitarian")
+    page.locator("details.more-options summary").click()
+    page.get_by_label("Add an actor filter").type("erd")
+    page.wait_for_selector("#actor-list option", state="attached", timeout=5000)
+    assert page.locator("#actor-list option").first.get_attribute("value") == (
+        "Recep Tayyip Erdoğan"
+    )
+
+    # Article page: the hit's paragraph is the :target and query words are marked.
+    page.goto(server + '/?q="humanitarian pause"&actor=Recep+Tayyip+Erdo%C4%9Fan')
+    hit_id = page.locator("li.hit").first.get_attribute("data-id")
+    assert hit_id == f"{A1}#1"
+    page.locator("li.hit h2 a").first.click()
+    page.wait_for_selector("article.article")
+    assert f"/article/{A1}" in page.url and page.url.endswith("#p1")
+    target = page.locator("#p1")
+    assert "humanitarian pause" in target.locator("mark").first.inner_text().lower()
+    background = target.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    page.screenshot(path=str(ARTIFACTS / "article.png"), full_page=True)
+
+    # Phone width stays readable (no horizontal scrolling).
+    phone = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+    phone.goto(server + "/?q=humanitarian")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    phone.screenshot(path=str(ARTIFACTS / "search-phone.png"), full_page=True)
+
+    assert not outside, f"external requests: {outside}"
+    assert not problems, f"console errors (CSP?): {problems}"
+    context.close()
+
+
+def test_keyboard_skip_link_and_focus(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/?q=humanitarian")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "skip-link"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert page.locator(".skip-link").is_visible() or outline != "none"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    page.close()

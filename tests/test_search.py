@@ -1,0 +1,524 @@
+"""Search semantics over a small hand-made index: query language, ranking, filters,
+facets, highlighting, pagination, sorting, collapse, suggestions, reopening."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchsvc.errors import BadQuery, NotFound
+from searchsvc.indexer import write_paragraphs
+from searchsvc.models import SearchRequest
+from searchsvc.search import MAX_QUERY_CHARS, QueryBuilder, WhooshSearchBackend, clean_query
+from tests.fixtures_search import A1, A2, A3, XSS, build_sample_index, sample_paragraphs
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
+    b = WhooshSearchBackend(str(build_sample_index(tmp_path_factory.mktemp("index"))))
+    yield b
+    b.close()
+
+
+def ids(page):
+    return [h.id for h in page.hits]
+
+
+def search(backend, q="", **kw):
+    kw.setdefault("per_page", 100)
+    return backend.search(SearchRequest(q=q, **kw))
+
+
+# -- the parser ---------------------------------------------------------------------
+
+
+def test_clean_query_drops_control_chars_and_unbalanced_quote():
+    assert clean_query('a\x00b\tc\u200b "open') == "a b c open"
+    assert clean_query("“smart quotes”") == '"smart quotes"'
+
+
+def test_clean_query_refuses_long_queries():
+    clean_query("x" * MAX_QUERY_CHARS)
+    with pytest.raises(BadQuery, match=str(MAX_QUERY_CHARS)):
+        clean_query("x" * (MAX_QUERY_CHARS + 1))
+
+
+@pytest.mark.parametrize("text", ["AND", "-", '"', "OR", "NOT", "(((", ")", "a*", "*x", "the"])
+def test_lone_operators_and_stop_words_search_nothing(text):
+    assert QueryBuilder().parse(text).empty
+
+
+def test_hyphenated_word_is_not_an_exclusion():
+    parsed = QueryBuilder().parse("Israel-Hamas")
+    assert "ANDNOT" not in str(parsed.all_words)
+    assert "ANDNOT" in str(QueryBuilder().parse("israel -hamas").all_words)
+
+
+def test_fuzzy_edits_are_capped():
+    parsed = QueryBuilder().parse("ceasefire~9")
+    assert "maxdist=2" in repr(parsed.all_words)
+
+
+def test_bad_dates_are_a_clear_bad_query():
+    with pytest.raises(BadQuery, match="date"):
+        QueryBuilder().parse("date:garbage")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200))
+def test_parser_never_fails_on_arbitrary_text(text):
+    with contextlib.suppress(BadQuery):
+        QueryBuilder().parse(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list('ab cé"()-*~:[]{}^+ORANDNOTactor:date:2023-1')),
+        max_size=60,
+    )
+)
+def test_search_never_fails_on_syntax_soup(backend, text):
+    try:
+        page = backend.search(SearchRequest(q=text))
+    except BadQuery:
+        return
+    assert page.total >= len(page.hits)
+
+
+# -- words, phrases and operators -----------------------------------------------------
+
+
+def test_phrase_matches_only_adjacent_words_and_is_one_mark(backend):
+    page = search(backend, '"humanitarian pause"')
+    assert set(ids(page)) == {f"{A1}#1", f"{A2}#2"}
+    for hit in page.hits:
+        assert "<mark>humanitarian pause</mark>" in hit.highlight
+
+
+def test_plain_words_rank_phrase_matches_above_scattered_words(backend):
+    page = search(backend, "humanitarian pause")
+    found = ids(page)
+    assert f"{A1}#3" in found  # both words, not adjacent
+    assert found.index(f"{A1}#3") > max(found.index(f"{A1}#1"), found.index(f"{A2}#2"))
+    assert page.matched == "all"
+
+
+def test_all_words_first_then_any_words(backend):
+    page = search(backend, "ceasefire zebra")
+    assert page.matched == "any"
+    assert {f"{A1}#2", f"{A2}#1"} <= set(ids(page))
+
+
+def test_exclusion_and_or_and_groups(backend):
+    assert ids(search(backend, "ceasefire -doha")) == [f"{A1}#2"]
+    # Headlines count: every paragraph of an article whose headline matches is a hit.
+    assert {h.article_id for h in search(backend, "doha OR ankara").hits} == {A1, A2}
+    assert {h.article_id for h in search(backend, "(truce OR ceasefire) -turkey").hits} == {A2}
+
+
+def test_prefix_and_typo_tolerance(backend):
+    assert f"{A1}#1" in ids(search(backend, "humanit*"))
+    page = search(backend, "ceasfire~")
+    assert {f"{A1}#2", f"{A2}#1"} <= set(ids(page))
+    assert "<mark>ceasefire</mark>" in page.hits[0].highlight
+
+
+def test_actor_field_folds_case_and_accents_and_matches_surname(backend):
+    expected = {f"{A1}#1", f"{A1}#2"}
+    for q in ("actor:erdogan", "actor:ERDOĞAN", 'actor:"tayyip erdogan"'):
+        assert set(ids(search(backend, q))) == expected, q
+    page = search(backend, "actor:erdogan ceasefire")
+    assert ids(page) == [f"{A1}#2"] and page.matched == "all"
+    assert "<mark>ceasefire</mark>" in page.hits[0].highlight
+
+
+def test_location_field_and_country_expansion(backend):
+    plain = set(ids(search(backend, "location:turkey")))
+    assert plain == {f"{A1}#2", f"{A3}#1"}
+    expanded = set(ids(search(backend, "location:turkey", expand_locations=True)))
+    assert expanded == plain | {f"{A1}#1", f"{A1}#4"}  # Ankara, Istanbul
+    assert set(ids(search(backend, "location:ankara"))) == {f"{A1}#1"}
+
+
+def test_title_source_and_date_fields(backend):
+    assert set(ids(search(backend, "title:economy"))) == {f"{A3}#1", f"{A3}#2"}
+    assert {h.article_id for h in search(backend, "source:reuters").hits} == {A2}
+    assert {h.article_id for h in search(backend, "date:2023-11").hits} == {A1}
+    ranged = {h.article_id for h in search(backend, "date:[2023-11 to 2023-12]").hits}
+    assert ranged == {A1, A2}
+    open_ended = {h.article_id for h in search(backend, "date:[2023-12 to]").hits}
+    assert open_ended == {A2}
+
+
+# -- filters ------------------------------------------------------------------------
+
+
+def test_filters_combine_with_and(backend):
+    one = search(backend, "", actors=["Antony Blinken"])
+    assert set(ids(one)) == {f"{A1}#1", f"{A2}#2"}
+    both = search(backend, "", actors=["Antony Blinken", "Recep Tayyip Erdoğan"])
+    assert ids(both) == [f"{A1}#1"]
+    located = search(backend, "humanitarian", locations=["Gaza"])
+    assert ids(located) == [f"{A1}#1"]
+    assert set(ids(search(backend, "", locations=["Turkey"], expand_locations=True))) == {
+        f"{A1}#1",
+        f"{A1}#2",
+        f"{A1}#4",
+        f"{A3}#1",
+    }
+
+
+def test_source_and_date_filters(backend):
+    page = search(backend, "humanitarian", sources=["reuters"])
+    assert ids(page) == [f"{A2}#2"]
+    page = search(backend, "humanitarian", date_from="2023-11", date_to="2023-11-30")
+    assert {h.article_id for h in page.hits} == {A1}
+    with pytest.raises(BadQuery):
+        search(backend, "x", date_from="yesterday")
+    with pytest.raises(BadQuery):
+        search(backend, "x", date_from="2024", date_to="2023")
+
+
+def test_filters_do_not_change_ranking(backend):
+    plain = ids(search(backend, "humanitarian"))
+    filtered = ids(search(backend, "humanitarian", sources=["aljazeera", "reuters"]))
+    assert filtered == [i for i in plain if i in set(filtered)]
+
+
+# -- facets -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_kw",
+    [
+        {"q": "humanitarian"},
+        {"q": "market"},
+        {"q": "ceasefire OR truce OR turkey"},
+        {"q": "", "locations": ["Turkey"], "expand_locations": True},
+    ],
+)
+def test_facet_counts_equal_hits_carrying_each_value(backend, request_kw):
+    page = search(backend, facet_limit=100, **request_kw)
+    assert page.total == len(page.hits)
+    actors = Counter(a for h in page.hits for a in h.actors)
+    places = Counter(p.name for h in page.hits for p in h.locations)
+    sources = Counter(h.source for h in page.hits if h.source)
+    assert {f.value: f.count for f in page.facets["actors"]} == dict(actors)
+    assert {f.value: f.count for f in page.facets["locations"]} == dict(places)
+    assert {f.value: f.count for f in page.facets["sources"]} == dict(sources)
+
+
+def test_facets_cover_whole_result_set_and_mark_active(backend):
+    page = backend.search(SearchRequest(q="market", per_page=5, actors=["Stock Exchange"]))
+    assert page.total == 13 and len(page.hits) == 5
+    (exchange,) = [f for f in page.facets["actors"] if f.value == "Stock Exchange"]
+    assert exchange.count == 13 and exchange.active
+    counts = [f.count for f in page.facets["sources"]]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_facet_limit_keeps_active_values(backend):
+    page = backend.search(
+        SearchRequest(q="humanitarian OR market", facet_limit=1, locations=["Gaza"])
+    )
+    values = {f.value: f.active for f in page.facets["locations"]}
+    assert values.get("Gaza") is True
+
+
+# -- highlighting -------------------------------------------------------------------
+
+
+def test_highlight_is_escaped_with_only_mark_tags(backend):
+    page = search(backend, "istanbul post")
+    hit = next(h for h in page.hits if h.id == f"{A1}#4")
+    assert XSS in hit.text
+    assert "<script" not in hit.highlight and "&lt;script&gt;" in hit.highlight
+    assert set(re.findall(r"</?(\w+)", hit.highlight)) == {"mark"}
+    assert "<mark>Istanbul</mark>" in hit.highlight
+
+
+def test_long_paragraph_is_cut_to_best_fragment(backend):
+    page = search(backend, "inflation")
+    (hit,) = page.hits
+    assert len(hit.text) > 1000
+    assert "<mark>inflation</mark>" in hit.highlight
+    assert hit.highlight.startswith("…") and hit.highlight.endswith("…")
+    assert len(hit.highlight) < 600
+
+
+def test_highlight_keeps_original_word_forms(backend):
+    page = search(backend, "grow")
+    assert "<mark>grew</mark>" not in page.hits[0].highlight  # stems differ: honest
+    page = search(backend, "talk")
+    assert "<mark>talks</mark>" in page.hits[0].highlight
+
+
+# -- pages, sorting, collapse -------------------------------------------------------
+
+
+def test_pagination_is_stable_and_complete(backend):
+    seen = []
+    total = None
+    for number in (1, 2, 3):
+        page = backend.search(SearchRequest(q="market", page=number, per_page=10))
+        again = backend.search(SearchRequest(q="market", page=number, per_page=10))
+        assert ids(page) == ids(again)
+        total = page.total
+        seen += ids(page)
+    assert total == 25 and len(seen) == 25 and len(set(seen)) == 25
+
+
+def test_page_limits(backend):
+    with pytest.raises(BadQuery):
+        backend.search(SearchRequest(q="x", per_page=101))
+    with pytest.raises(BadQuery):
+        backend.search(SearchRequest(q="x", page=1001, per_page=10))
+    with pytest.raises(BadQuery):
+        backend.search(SearchRequest(q="x", page=0))
+
+
+def test_sort_newest_and_oldest(backend):
+    newest = [h.date for h in search(backend, "market OR humanitarian", sort="newest").hits]
+    assert newest == sorted(newest, reverse=True)
+    oldest = [h.date for h in search(backend, "market OR humanitarian", sort="oldest").hits]
+    assert oldest == sorted(oldest)
+
+
+def test_collapse_keeps_best_paragraph_per_article(backend):
+    full = search(backend, "humanitarian")
+    page = search(backend, "humanitarian", collapse=True)
+    assert [h.article_id for h in page.hits] == list(dict.fromkeys(h.article_id for h in full.hits))
+    assert page.total == 2 and page.total_paragraphs == full.total
+    by_article = Counter(h.article_id for h in full.hits)
+    for hit in page.hits:
+        assert hit.more_in_article == by_article[hit.article_id] - 1
+    restricted = search(backend, "humanitarian", article_id=A1)
+    assert {h.article_id for h in restricted.hits} == {A1}
+
+
+def test_hit_fields(backend):
+    hit = search(backend, '"humanitarian pause" blinken erdogan').hits[0]
+    assert hit.id == f"{A1}#1" and hit.position == 1 and hit.paragraph_count == 4
+    assert hit.title == "Blinken meets Erdoğan in Ankara" and hit.source == "aljazeera"
+    assert hit.date == "2023-11-06" and hit.url == "https://example.org/a1"
+    assert hit.actors == ["Antony Blinken", "Recep Tayyip Erdoğan"]
+    assert hit.locations[0].name == "Ankara" and hit.locations[0].country_code == "TR"
+    assert hit.score > 0
+
+
+# -- did you mean, suggest, article, reopening --------------------------------------
+
+
+def test_did_you_mean(backend):
+    page = search(backend, "humanitarain")
+    assert page.total == 0 and page.suggestion == "humanitarian"
+    assert search(backend, "humanitarian").suggestion is None
+
+
+def test_suggest_names(backend):
+    assert backend.suggest("actor", "erd") == ["Recep Tayyip Erdoğan"]
+    assert backend.suggest("actor", "ERDO") == ["Recep Tayyip Erdoğan"]
+    assert backend.suggest("location", "do") == ["Doha"]
+    assert backend.suggest("source", "reu") == ["reuters"]
+    with pytest.raises(BadQuery):
+        backend.suggest("path", "x")
+
+
+def test_article_paragraphs_in_order(backend):
+    paragraphs = backend.article(A1)
+    assert [p.position for p in paragraphs] == [1, 2, 3, 4]
+    with pytest.raises(NotFound):
+        backend.article("ffffffffffffffff")
+    with pytest.raises(NotFound):
+        backend.article("../../etc/passwd")
+
+
+def test_searcher_reopens_when_index_changes(tmp_path):
+    paragraphs = sample_paragraphs()
+    write_paragraphs(tmp_path, paragraphs[:3])
+    b = WhooshSearchBackend(str(tmp_path))
+    assert b.search(SearchRequest(q="doha")).total == 0
+    write_paragraphs(tmp_path, paragraphs)
+    assert b.search(SearchRequest(q="doha")).total == 3  # headline and body
+    b.close()
+
+
+# -- internals: fast doc sets agree with Whoosh; concurrency -------------------------
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "humanitarian",
+        "humanitarian pause",
+        '"humanitarian pause"',
+        "doha OR ankara",
+        "humanit*",
+        "ceasfire~",
+        "actor:erdogan",
+        "location:turkey",
+        "date:2023-11",
+        "title:economy market",
+        "*",
+    ],
+)
+def test_docsets_match_whoosh(backend, q):
+    from searchsvc.search.docsets import DocSets
+
+    parsed = backend.queries.parse(q)
+    with backend._searcher() as (searcher, _gen):
+        fast = DocSets(searcher).docs(parsed.all_words, searcher)
+        slow = sorted(parsed.all_words.docs(searcher))
+    assert fast.tolist() == slow
+
+
+def test_concurrent_searches_while_the_index_is_replaced(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    paragraphs = sample_paragraphs()
+    write_paragraphs(tmp_path, paragraphs)
+    b = WhooshSearchBackend(str(tmp_path))
+    queries = ["humanitarian", "market", '"humanitarian pause"', "actor:erdogan", "doha -qatar"]
+
+    def run(i):
+        page = b.search(SearchRequest(q=queries[i % len(queries)], page=1 + i % 2, per_page=5))
+        return page.total
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [pool.submit(run, i) for i in range(120)]
+        write_paragraphs(tmp_path, paragraphs[:10])
+        write_paragraphs(tmp_path, paragraphs)
+        totals = [f.result() for f in futures]
+    assert all(t >= 0 for t in totals)
+    assert b.search(SearchRequest(q="market")).total == 25
+    b.close()
+
+
+def test_date_sorts_put_undated_last_and_keep_paragraph_order(tmp_path):
+    from searchsvc.models import Paragraph
+
+    def para(article, pos, date):
+        return Paragraph(
+            id=f"{article}#{pos}",
+            article_id=article,
+            position=pos,
+            count=2,
+            text=f"news item {pos}",
+            title="Item",
+            date=date,
+        )
+
+    write_paragraphs(
+        tmp_path,
+        [
+            para("aa", 2, "2023-01-01"),
+            para("aa", 1, "2023-01-01"),
+            para("bb", 1, None),
+            para("cc", 1, "2024-06-01"),
+            para("dd", 1, "2022-03-01"),
+        ],
+    )
+    b = WhooshSearchBackend(str(tmp_path))
+    newest = [h.id for h in b.search(SearchRequest(q="news", sort="newest")).hits]
+    assert newest == ["cc#1", "aa#1", "aa#2", "dd#1", "bb#1"]
+    oldest = [h.id for h in b.search(SearchRequest(q="news", sort="oldest")).hits]
+    assert oldest == ["dd#1", "aa#1", "aa#2", "cc#1", "bb#1"]
+    second = b.search(SearchRequest(q="news", sort="oldest", page=2, per_page=2)).hits
+    assert [h.id for h in second] == ["aa#2", "cc#1"]
+    b.close()
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "humanitarian",
+        "humanitarian pause",
+        "doha OR ankara",
+        "humanit*",
+        "ceasfire~",
+        "actor:erdogan ceasefire",
+        "market -day",
+        "title:economy market",
+        "*",
+    ],
+)
+def test_numpy_bm25_ranks_like_whoosh(backend, q):
+    from searchsvc.search.docsets import DocSets
+    from searchsvc.search.scoring import FieldLengths, Scorer, top
+
+    parsed = backend.queries.parse(q)
+    with backend._searcher() as (searcher, _gen):
+        docs, scores = Scorer(DocSets(searcher), FieldLengths()).score(parsed.all_words, searcher)
+        mine = top(docs, scores, 20)
+        results = searcher.search(parsed.all_words, limit=20)
+        theirs = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+    assert [d for d, _ in mine] == [d for d, _ in theirs]
+    assert [round(s, 6) for _, s in mine] == [round(s, 6) for _, s in theirs]
+
+
+def test_segments_and_deletions_after_an_incremental_commit(tmp_path):
+    """Several segments and deleted documents: counts, facets, ranking and doc sets
+    stay right (the shape an incremental reindex leaves)."""
+    from searchsvc.models import Paragraph
+    from searchsvc.schema import paragraph_to_document
+    from searchsvc.search.docsets import DocSets
+    from searchsvc.search.scoring import FieldLengths, Scorer, top
+    from searchsvc.storage import IndexLocation
+
+    write_paragraphs(tmp_path, sample_paragraphs())
+    b = WhooshSearchBackend(str(tmp_path))
+    before = b.search(SearchRequest(q="humanitarian", per_page=100))
+    ix = IndexLocation(tmp_path).open()
+    writer = ix.writer()
+    writer.delete_by_term("id", f"{A1}#2")
+    extra = Paragraph(
+        id="dddddddddddddddd#1",
+        article_id="dddddddddddddddd",
+        position=1,
+        count=1,
+        text="A humanitarian corridor opened near Doha.",
+        title="Corridor",
+        date="2024-01-01",
+        source="wire",
+        actors=["Antony Blinken"],
+    )
+    writer.add_document(**paragraph_to_document(extra, "x\t0\t0"))
+    writer.commit(merge=False)
+    ix.close()
+    after = b.search(SearchRequest(q="humanitarian", per_page=100, facet_limit=100))
+    found = {h.id for h in after.hits}
+    assert f"{A1}#2" not in found and "dddddddddddddddd#1" in found
+    assert after.total == before.total
+    blinken = next(f for f in after.facets["actors"] if f.value == "Antony Blinken")
+    assert blinken.count == sum("Antony Blinken" in h.actors for h in after.hits)
+    parsed = b.queries.parse("humanitarian OR doha")
+    with b._searcher() as (searcher, _gen):
+        assert len(searcher.leaf_searchers()) == 2
+        assert DocSets(searcher).docs(parsed.all_words, searcher).tolist() == sorted(
+            parsed.all_words.docs(searcher)
+        )
+        docs, scores = Scorer(DocSets(searcher), FieldLengths()).score(parsed.all_words, searcher)
+        results = searcher.search(parsed.all_words, limit=10)
+        assert [d for d, _ in top(docs, scores, 10)] == [
+            results.docnum(i) for i in range(results.scored_length())
+        ]
+    b.close()
+
+
+def test_read_errors_become_index_corrupt(backend, monkeypatch):
+    from searchsvc.errors import IndexCorrupt
+    from searchsvc.search import docsets
+
+    def broken(*args, **kwargs):
+        raise Exception("Block tag error")  # what Whoosh raises on a damaged file
+
+    monkeypatch.setattr(docsets, "leaf_postings", broken)
+    monkeypatch.setattr(docsets.DocSets, "postings", broken)
+    with pytest.raises(IndexCorrupt, match="Block tag error"):
+        backend.search(SearchRequest(q="some unseen words here"))
