@@ -49,5 +49,8 @@ bench-entities: install
 bench: dev
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
+train-ner: install
+	PYTHON=$(BIN)/python bash training/train.sh
+
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache

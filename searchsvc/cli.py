@@ -344,15 +344,13 @@ def status(as_json: bool, index_dir: str) -> None:
     click.echo(f"last reindex: {stats.last_reindex or '-'}")
 
 
-def _register_optional_commands() -> None:
-    try:
-        from .entities.command import entities_command
-    except ImportError:
-        return
+def _register_entities_command() -> None:
+    from .entities.command import entities_command
+
     main.add_command(entities_command)
 
 
-_register_optional_commands()
+_register_entities_command()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""Measure entity-extraction speed (paragraphs per second) on the BBC sample corpus.
+
+Usage (from the repository root)::
+
+    python benchmarks/entities.py [--corpus DIR] [--processes 1 2] [--limit N] [--json OUT]
+
+``--corpus`` defaults to ``../shared/corpus/bbc``. Articles are read like searchsvc
+reads them (headline, then blank-line separated paragraphs) and fed to
+``annotate_articles``; only extraction is timed (no parsing, no indexing). The model
+and the gazetteer are loaded before the clock starts; with 2 processes the workers'
+model loading is included in the timing (it is part of what an indexing run pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from searchsvc.entities import annotate_articles, get_nlp  # noqa: E402
+from searchsvc.entities.resources import aliases, gazetteer  # noqa: E402
+
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "bbc"
+
+
+def read_articles(corpus: Path, limit: int | None = None) -> list[list[str]]:
+    """Return the corpus articles as lists of paragraphs (headline first)."""
+    articles: list[list[str]] = []
+    for path in sorted(corpus.rglob("*.txt")):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+        paras = [p for p in paras if p]
+        if paras:
+            articles.append(paras)
+        if limit and len(articles) >= limit:
+            break
+    return articles
+
+
+def run(articles: list[list[str]], n_process: int) -> dict[str, float]:
+    """Annotate all articles with ``n_process`` processes; return timing figures."""
+    n_par = sum(len(a) for a in articles)
+    n_words = sum(len(p.split()) for a in articles for p in a)
+    n_ents = 0
+    t0 = time.perf_counter()
+    for result in annotate_articles(iter(articles), batch_size=256, n_process=n_process):
+        n_ents += sum(len(p) for p in result)
+    dt = time.perf_counter() - t0
+    return {
+        "processes": n_process,
+        "articles": len(articles),
+        "paragraphs": n_par,
+        "words": n_words,
+        "entities": n_ents,
+        "seconds": round(dt, 2),
+        "paragraphs_per_sec": round(n_par / dt, 1),
+        "words_per_sec": round(n_words / dt, 0),
+    }
+
+
+def main() -> None:
+    """Print paragraphs/sec for each requested process count."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--limit", type=int, default=None, help="use only the first N articles")
+    ap.add_argument("--json", type=Path, default=None, help="also write results here")
+    args = ap.parse_args()
+    if not args.corpus.is_dir():
+        sys.exit(f"corpus not found: {args.corpus}")
+    articles = read_articles(args.corpus, args.limit)
+    t0 = time.perf_counter()
+    get_nlp()
+    load = time.perf_counter() - t0
+    gazetteer()
+    aliases()
+    print(f"model loaded in {load:.2f} s; {len(articles)} articles")
+    results = []
+    for n in args.processes:
+        r = run(articles, n)
+        results.append(r)
+        print(
+            f"{n} process(es): {r['paragraphs']} paragraphs ({r['words']} words) in "
+            f"{r['seconds']} s = {r['paragraphs_per_sec']} paragraphs/s, "
+            f"{r['words_per_sec']:.0f} words/s, {r['entities']} entities"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({"load_seconds": load, "runs": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Convert CoNLL-2003 files (and our own extra sentences) into spaCy ``.spacy`` DocBins.
+
+Each CoNLL document (the text between two ``-DOCSTART-`` lines) becomes one spaCy Doc
+whose text is its sentences joined by ``"\\n"`` and their tokens joined by single
+spaces: exactly the text ``evaluate_conll`` later feeds to the extractor, so the model
+is trained on what the spaCy tokenizer makes of that text (newline tokens included).
+All four CoNLL labels (PER, ORG, LOC, MISC) are kept; they are mapped to actor /
+location only at extraction time.
+
+Extra sentences (``training/extra/*.txt``, written for this project) use inline markup
+``[Antony Blinken](PER) met [Hakan Fidan](PER) in [Ankara](LOC).``; blank lines
+separate documents, one sentence per line.
+
+Usage::
+
+    python training/prepare.py TRAIN.conll DEV.conll OUT_DIR [--extra DIR] [--extra-repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import spacy
+from spacy.tokens import Doc, DocBin
+from spacy.util import filter_spans
+
+Sentence = list[tuple[str, str]]  # (token, IOB tag)
+
+
+def read_conll(path: Path) -> Iterator[list[Sentence]]:
+    """Yield documents (lists of sentences of (token, tag)) from a CoNLL file."""
+    doc: list[Sentence] = []
+    sent: Sentence = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if not parts:
+                if sent:
+                    doc.append(sent)
+                    sent = []
+                continue
+            if parts[0] == "-DOCSTART-":
+                if sent:
+                    doc.append(sent)
+                    sent = []
+                if doc:
+                    yield doc
+                doc = []
+                continue
+            sent.append((parts[0], parts[-1]))
+    if sent:
+        doc.append(sent)
+    if doc:
+        yield doc
+
+
+def conll_doc_text(doc: list[Sentence]) -> tuple[str, list[tuple[int, int, str]]]:
+    """Return (text, char spans) for one CoNLL document; IOB1 and IOB2 both accepted."""
+    pieces: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    pos = 0
+    for si, sent in enumerate(doc):
+        if si:
+            pieces.append("\n")
+            pos += 1
+        cur: list = []  # [start, end, label]
+        for ti, (tok, tag) in enumerate(sent):
+            if ti:
+                pieces.append(" ")
+                pos += 1
+            start, end = pos, pos + len(tok)
+            pieces.append(tok)
+            pos = end
+            if tag == "O":
+                if cur:
+                    spans.append(tuple(cur))
+                    cur = []
+                continue
+            prefix, label = tag.split("-", 1)
+            if cur and prefix == "I" and cur[2] == label:
+                cur[1] = end
+            else:
+                if cur:
+                    spans.append(tuple(cur))
+                cur = [start, end, label]
+        if cur:
+            spans.append(tuple(cur))
+    return "".join(pieces), spans
+
+
+_MARK = re.compile(r"\[([^\]]+)\]\((PER|ORG|LOC|MISC)\)")
+
+
+def parse_marked(line: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Turn one ``[text](LABEL)`` marked-up line into (plain text, char spans)."""
+    out: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    pos = 0
+    last = 0
+    for m in _MARK.finditer(line):
+        plain = line[last : m.start()]
+        out.append(plain)
+        pos += len(plain)
+        out.append(m.group(1))
+        spans.append((pos, pos + len(m.group(1)), m.group(2)))
+        pos += len(m.group(1))
+        last = m.end()
+    out.append(line[last:])
+    return "".join(out), spans
+
+
+def read_extra(directory: Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """Yield (text, spans) documents from the marked-up extra files."""
+    for path in sorted(directory.glob("*.txt")):
+        block: list[str] = []
+        for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
+            line = raw.strip()
+            if line.startswith("#"):
+                continue
+            if line:
+                block.append(line)
+                continue
+            if block:
+                texts, spans, off = [], [], 0
+                for sent in block:
+                    t, s = parse_marked(sent)
+                    spans.extend((a + off, b + off, lab) for a, b, lab in s)
+                    texts.append(t)
+                    off += len(t) + 1
+                yield "\n".join(texts), spans
+                block = []
+
+
+def make_doc(nlp: spacy.language.Language, text: str, spans: list) -> Doc:
+    """Tokenize ``text`` with the pipeline's tokenizer and set the gold entities."""
+    doc = nlp.make_doc(text)
+    ents = []
+    for start, end, label in spans:
+        span = doc.char_span(start, end, label=label, alignment_mode="strict")
+        if span is None:
+            span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None:
+            ents.append(span)
+    doc.ents = filter_spans(ents)
+    return doc
+
+
+def main() -> None:
+    """Write train.spacy and dev.spacy into the output folder."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("train", type=Path)
+    ap.add_argument("dev", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--extra", type=Path, default=None, help="folder of marked-up .txt")
+    ap.add_argument("--extra-repeat", type=int, default=3, help="copies of each extra doc")
+    args = ap.parse_args()
+    nlp = spacy.blank("en")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, path in (("train", args.train), ("dev", args.dev)):
+        db = DocBin(store_user_data=False)
+        n_docs = n_ents = 0
+        for conll_doc in read_conll(path):
+            doc = make_doc(nlp, *conll_doc_text(conll_doc))
+            db.add(doc)
+            n_docs += 1
+            n_ents += len(doc.ents)
+        if name == "train" and args.extra and args.extra.is_dir():
+            for text, spans in read_extra(args.extra):
+                doc = make_doc(nlp, text, spans)
+                for _ in range(args.extra_repeat):
+                    db.add(doc)
+                    n_docs += 1
+                    n_ents += len(doc.ents)
+        db.to_disk(args.out / f"{name}.spacy")
+        print(f"{name}: {n_docs} docs, {n_ents} entities -> {args.out / (name + '.spacy')}")
+
+
+if __name__ == "__main__":
+    main()
