@@ -1,8 +1,6 @@
 """Realism: the seed article and the BBC corpus, indexed by the real pipeline.
 
-Skipped when ../shared is absent. The entity expectations (``actor:erdogan``) need the
-statistical entity model; while the placeholder extractor is installed, only what is
-deterministic is checked and the rest is reported as xfail with the reason.
+Skipped when ../shared is absent. Entities come from the shipped statistical model.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc import entities
 from searchsvc.indexer import reindex
 from searchsvc.models import SearchRequest
 from searchsvc.search import WhooshSearchBackend
@@ -28,13 +25,6 @@ pytestmark = [
         reason=f"shared corpus not found at {SHARED} (seed + BBC needed for realism tests)",
     ),
 ]
-
-
-def placeholder_entities() -> bool:
-    """Return True while searchsvc.entities still uses the placeholder extractor."""
-    placeholder = getattr(entities, "PlaceholderExtractor", None)
-    extractor = getattr(entities, "_EXTRACTOR", None)
-    return placeholder is not None and isinstance(extractor, placeholder)
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +58,6 @@ def test_location_ankara_lists_paragraphs_naming_ankara(backend):
     naming = {h.id for h in page.hits if "Ankara" in h.text}
     assert naming, "the seed names Ankara"
     located = backend.search(SearchRequest(q="location:ankara", per_page=100))
-    if placeholder_entities():
-        pytest.xfail("placeholder entity extractor does not know Ankara (needs the real model)")
     found = {h.id for h in located.hits}
     assert found, "location:ankara finds paragraphs"
     assert all("ankara" in h.text.lower() for h in located.hits)
@@ -79,15 +67,8 @@ def test_location_ankara_lists_paragraphs_naming_ankara(backend):
 def test_actor_erdogan_ceasefire(backend):
     seed = seed_article_id(backend)
     page = backend.search(SearchRequest(q="actor:erdogan ceasefire", per_page=20))
-    # Deterministic whatever the entity model: the query is understood, never fails,
-    # and the best hits are ceasefire paragraphs from the seed article.
     assert "actor:erdogan" in page.parsed
     assert page.hits and page.hits[0].article_id == seed
-    if placeholder_entities():
-        pytest.xfail(
-            "placeholder entity extractor: no paragraph has an Erdogan actor together "
-            "with 'ceasefire', so results fall back to any-word matches"
-        )
     assert page.matched == "all"
     for hit in page.hits:
         assert any("erdo" in a.lower() for a in hit.actors)

@@ -22,14 +22,12 @@ from searchsvc.entities.extract import (
     annotate_paragraph_lists,
     get_nlp,
 )
-from searchsvc.entities.placeholder import PlaceholderExtractor
 from searchsvc.models import Entity, Place
 
 __all__ = [
     "CHUNK_CHARS",
     "MAX_ENTITY_CHARS",
     "MAX_TEXT_CHARS",
-    "PlaceholderExtractor",
     "annotate_article",
     "annotate_articles",
     "evaluate_conll",

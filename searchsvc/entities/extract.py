@@ -28,6 +28,7 @@ from searchsvc.entities.resources import (
     gazetteer,
     to_place,
 )
+from searchsvc.errors import SearchsvcError
 from searchsvc.models import Entity, Place
 
 log = logging.getLogger(__name__)
@@ -221,18 +222,24 @@ def model_path() -> Path:
 
 
 def get_nlp() -> Any:
-    """Return this process's spaCy pipeline, loading it on first use (None if absent)."""
+    """Return this process's spaCy pipeline, loading it on first use.
+
+    Raises SearchsvcError when the model folder is missing or unreadable."""
     global _NLP
     if _NLP is None:
         path = model_path()
         if not (path / "config.cfg").exists():
-            log.warning("no NER model at %s: using the placeholder extractor", path)
-            _NLP = False
-        else:
-            import spacy
+            raise SearchsvcError(
+                f"the entity model is missing from {path}: reinstall searchsvc, run "
+                "`make train-ner`, or reindex with --no-entities"
+            )
+        import spacy
 
+        try:
             _NLP = spacy.load(path)
-    return _NLP or None
+        except Exception as exc:  # spaCy raises many types for a damaged model folder
+            raise SearchsvcError(f"cannot load the entity model at {path}: {exc}") from exc
+    return _NLP
 
 
 # --------------------------------------------------------------------------- chunks
@@ -796,13 +803,6 @@ def resolve_article(
 # --------------------------------------------------------------------------- driving
 
 
-def _placeholder_docs(chunks: list[str]) -> list[Any]:
-    """Docs-like objects from the placeholder extractor when no model is shipped."""
-    from searchsvc.entities.placeholder import placeholder_doc
-
-    return [placeholder_doc(c) for c in chunks]
-
-
 #: Articles sent to a worker process at a time when ``n_process > 1``.
 ARTICLES_PER_TASK = 16
 
@@ -872,12 +872,7 @@ def _annotate_in_process(
                 if not emitted:
                     yield "", (ai, pi, 0)
 
-    if nlp is None:
-        docs_iter: Iterator[tuple[Any, tuple[int, int, int]]] = (
-            (_placeholder_docs([t])[0], ctx) for t, ctx in chunk_stream()
-        )
-    else:
-        docs_iter = nlp.pipe(chunk_stream(), as_tuples=True, batch_size=batch_size)
+    docs_iter = nlp.pipe(chunk_stream(), as_tuples=True, batch_size=batch_size)
 
     current = -1
     per_para: dict[int, list[tuple[int, Any]]] = {}
