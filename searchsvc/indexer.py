@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import errno
 import multiprocessing
 import os
+import pickle
+import queue
 import shutil
 import signal
 import time
@@ -28,8 +31,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from whoosh.index import Index
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
+from whoosh.writing import SegmentWriter
 
 from .chunk import chunk_article
 from .errors import ParseError, SearchsvcError
@@ -37,11 +44,20 @@ from .models import Paragraph
 from .parse import parse_file
 from .schema import paragraph_to_document
 from .sources import SourceFile, find_files
-from .storage import IndexLocation, count_articles
+from .storage import IndexLocation, count_articles, remove_stale_temp, write_error
 
 COMMIT_EVERY_FILES = 2000
 BATCH_FILES = 16
 WRITER_LIMIT_MB = 256
+# Whoosh's compound segments (one .seg file) are read by copying each part into memory
+# (BytesIO) in every searcher that opens them: ~0.8 GB per searcher at 200k paragraphs,
+# times the server's pool of searchers. Plain segment files are read in place.
+COMPOUND_SEGMENTS = False
+# Documents per pickled batch handed to a writer process.
+WRITER_BATCH_DOCS = 500
+# Fewer files than this are written by one process: forking writers and leaving one
+# small segment per process costs more than it saves.
+PARALLEL_WRITE_MIN_FILES = 200
 
 
 @dataclass
@@ -151,16 +167,34 @@ def _batches(items: list[SourceFile], size: int) -> Iterator[list[SourceFile]]:
         yield items[start : start + size]
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: ask Linux to kill this worker when the reindex process dies,
-    so no orphan keeps working (or holds files open) after a crash."""
-    try:
-        import ctypes
+_PRCTL: Callable[..., int] | None = None
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+
+def _load_prctl() -> Callable[..., int] | None:
+    """Return libc's ``prctl`` (loaded once, in the parent, so that a freshly forked
+    child can call it at once), or None where there is none."""
+    global _PRCTL
+    if _PRCTL is None:
+        try:
+            import ctypes
+
+            _PRCTL = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+        except (OSError, AttributeError):
+            return None
+    return _PRCTL
+
+
+def _die_with_parent(parent_pid: int | None = None) -> None:
+    """Worker initializer: ask Linux to kill this worker when the reindex process dies,
+    so no orphan keeps working (or holds files open) after a crash. If the parent
+    ``parent_pid`` already died between the fork and this call (the request would then
+    never fire), exit at once."""
+    prctl = _load_prctl()
+    if prctl is not None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def _noop() -> None:
@@ -175,8 +209,12 @@ def start_pool(workers: int) -> cf.ProcessPoolExecutor | None:
     if workers <= 1:
         return None
     context = multiprocessing.get_context("fork")
+    _load_prctl()
     pool = cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_die_with_parent
+        max_workers=workers,
+        mp_context=context,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
     )
     for future in [pool.submit(_noop) for _ in range(workers)]:
         future.result()
@@ -228,12 +266,162 @@ def indexed_sources(ix: Index) -> dict[str, str]:
     return found
 
 
+class _SubWriterTask(SubWriterTask):
+    """A Whoosh sub-writer process that dies with the reindex process, ignores Ctrl-C
+    (the parent handles it) and reports its failure (e.g. disk full) to the parent as
+    an ``("error", message, errno)`` result instead of a traceback on stderr."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_pid = os.getpid()
+
+    def run(self) -> None:
+        _die_with_parent(self.parent_pid)
+        try:
+            super().run()
+        except BaseException as exc:
+            code = exc.errno if isinstance(exc, OSError) and exc.errno else errno.EIO
+            text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            with contextlib.suppress(Exception):
+                self.resultqueue.put(("error", f"{type(exc).__name__}: {text}", code), timeout=5)
+                self.resultqueue.close()
+                self.resultqueue.join_thread()
+            os._exit(1)
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multi-process writer in multi-segment mode: each of ``procs`` child
+    processes analyses its share of the documents and writes its own segment; the
+    parent only pickles documents and commits the table of contents.
+
+    Unlike Whoosh's own, it never blocks forever on a dead child and never commits
+    without a child's segment: a failed child raises ``OSError`` in the parent (with
+    the child's errno, e.g. ENOSPC). Children are terminated when it is cancelled."""
+
+    def _new_task(self) -> SubWriterTask:
+        task = _SubWriterTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _failure(self) -> OSError:
+        """Return the error reported by a failed child (or a generic one)."""
+        while True:
+            try:
+                item = self.resultqueue.get(timeout=0.5)
+            except queue.Empty:
+                break
+            if item and item[0] == "error":
+                return OSError(item[2], item[1])
+        codes = [t.exitcode for t in self.tasks if t.exitcode not in (None, 0)]
+        return OSError(errno.EIO, f"an index writer process died (exit code {codes})")
+
+    def _check_tasks(self) -> None:
+        if any(task.exitcode not in (None, 0) for task in self.tasks):
+            raise self._failure()
+
+    def _put(self, item: Any) -> None:
+        while True:
+            try:
+                self.jobqueue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                self._check_tasks()
+
+    def _enqueue(self) -> None:
+        docbuffer = self.docbuffer
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(docbuffer)))
+        self.docbuffer = []
+
+    def _commit(self, mergetype, optimize, merge) -> None:
+        if self.docbuffer:
+            self._enqueue()
+        for _task in self.tasks:
+            self._put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results = []
+        while len(results) < len(self.tasks):
+            try:
+                item = self.resultqueue.get(timeout=0.5)
+            except queue.Empty:
+                self._check_tasks()
+                if all(task.exitcode is not None for task in self.tasks):
+                    raise self._failure() from None
+                continue
+            if item and item[0] == "error":
+                raise OSError(item[2], item[1])
+            results.append(item)
+        for task in self.tasks:
+            task.join()
+        self._check_tasks()
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+                task.join(timeout=5)
+        finally:
+            SegmentWriter.cancel(self)
+
+
+def cancel_writer(writer: SegmentWriter) -> None:
+    """Cancel ``writer`` without raising (it must not hide the failure being handled),
+    and release Whoosh's write lock even when cancelling fails half-way (e.g. on a full
+    disk), so that a later writer in this process is not locked out."""
+    with contextlib.suppress(Exception):
+        writer.cancel()
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and not getattr(writer, "is_closed", True):
+        with contextlib.suppress(Exception):
+            lock.release()
+        writer.is_closed = True
+
+
+def open_writer(ix: Index, procs: int = 1, limitmb: int = WRITER_LIMIT_MB) -> SegmentWriter:
+    """Return a Whoosh writer on ``ix``: a plain one-process writer for ``procs <= 1``,
+    else a multi-segment writer with ``procs`` writer processes, each with a
+    ``limitmb`` posting buffer."""
+    if procs <= 1:
+        return SegmentWriter(ix, limitmb=limitmb, compound=COMPOUND_SEGMENTS)
+    _load_prctl()
+    return _ParallelWriter(
+        ix,
+        procs=procs,
+        multisegment=True,
+        batchsize=WRITER_BATCH_DOCS,
+        limitmb=limitmb,
+        compound=COMPOUND_SEGMENTS,
+    )
+
+
 class _Writer:
     """A Whoosh writer that commits in batches and can be reopened."""
 
-    def __init__(self, ix: Index):
+    def __init__(self, ix: Index, procs: int = 1):
         self.ix = ix
-        self.writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        self.procs = procs
+        self.writer = open_writer(ix, procs)
         self.dirty = False
 
     def delete_path(self, path: str) -> None:
@@ -249,11 +437,10 @@ class _Writer:
         self.writer.commit(optimize=merge)
         self.dirty = False
         if reopen:
-            self.writer = self.ix.writer(limitmb=WRITER_LIMIT_MB)
+            self.writer = open_writer(self.ix, self.procs)
 
     def cancel(self) -> None:
-        with contextlib.suppress(Exception):  # must not hide the failure being handled
-            self.writer.cancel()
+        cancel_writer(self.writer)
 
 
 def reindex(
@@ -283,6 +470,13 @@ def reindex(
         return _reindex_locked(
             paths, location, full, entities, workers, pool, wait, progress, on_plan, started
         )
+    except OSError as exc:
+        kept = (
+            "the previous index is unchanged"
+            if full or not location.exists()
+            else "batches committed before the failure are kept and a rerun continues from there"
+        )
+        raise write_error(exc, location.root, kept) from None
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -320,6 +514,8 @@ def _reindex_locked(
         if incremental:
             ix = location.open()
             gen_dir = location.current_dir()
+            assert gen_dir is not None
+            remove_stale_temp(gen_dir)
             known = indexed_sources(ix)
             todo = [f for f in files if known.get(f.path) != f.key]
             report.files_unchanged = len(files) - len(todo)
@@ -332,7 +528,8 @@ def _reindex_locked(
         if on_plan:
             on_plan(len(todo), report.files_unchanged)
 
-        writer = _Writer(ix)
+        procs = workers if len(todo) >= PARALLEL_WRITE_MIN_FILES else 1
+        writer = _Writer(ix, procs)
         try:
             for path in gone:
                 writer.delete_path(path)
@@ -383,21 +580,40 @@ def _reindex_locked(
     return report
 
 
-def write_paragraphs(index_dir: str | os.PathLike[str], paragraphs: Iterable[Paragraph]) -> int:
+def write_paragraphs(
+    index_dir: str | os.PathLike[str],
+    paragraphs: Iterable[Paragraph],
+    *,
+    procs: int = 1,
+) -> int:
     """Build a new index at ``index_dir`` holding exactly ``paragraphs`` (entities as
     given) and publish it; return the document count. For tests and tools that make
-    paragraphs themselves."""
+    paragraphs themselves. ``procs > 1`` writes with that many writer processes (one
+    segment each)."""
     location = IndexLocation(index_dir)
+    try:
+        return _write_paragraphs(location, paragraphs, procs)
+    except OSError as exc:
+        raise write_error(exc, location.root, "the previous index is unchanged") from None
+
+
+def _write_paragraphs(location: IndexLocation, paragraphs: Iterable[Paragraph], procs: int) -> int:
     with location.lock():
         gen_dir = location.new_generation()
         ix = IndexLocation.open_generation(gen_dir)
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        writer = open_writer(ix, procs)
         count = 0
-        for paragraph in paragraphs:
-            key = f"{paragraph.path or paragraph.article_id}\t0\t0"
-            writer.add_document(**paragraph_to_document(paragraph, key))
-            count += 1
-        writer.commit(optimize=True)
+        try:
+            for paragraph in paragraphs:
+                key = f"{paragraph.path or paragraph.article_id}\t0\t0"
+                writer.add_document(**paragraph_to_document(paragraph, key))
+                count += 1
+            writer.commit(optimize=procs <= 1)
+        except BaseException:
+            cancel_writer(writer)
+            ix.close()
+            shutil.rmtree(gen_dir, ignore_errors=True)
+            raise
         ix.close()
         IndexLocation.write_meta(gen_dir, {"created": _now(), "last_reindex": _now()})
         location.publish(gen_dir)

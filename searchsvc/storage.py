@@ -97,7 +97,12 @@ class IndexLocation:
     def exists(self) -> bool:
         """Return True when a live generation with a committed Whoosh index exists."""
         current = self.current_dir()
-        return current is not None and whoosh_index.exists_in(str(current), INDEX_NAME)
+        if current is None:
+            return False
+        try:
+            return whoosh_index.exists_in(str(current), INDEX_NAME)
+        except Exception:  # files there but unreadable: ``open`` says what and how to fix
+            return True
 
     def open(self) -> whoosh_index.Index:
         """Return the live Whoosh index.
@@ -147,10 +152,14 @@ class IndexLocation:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise SearchsvcError(
-                f"cannot create the index folder {self.root}: {exc.strerror}"
+                f"cannot create the index folder {self.root}: {exc.strerror}; "
+                "pass a writable folder with --index"
             ) from None
         if not os.access(self.root, os.W_OK):
-            raise SearchsvcError(f"the index folder {self.root} is not writable")
+            raise SearchsvcError(
+                f"the index folder {self.root} is not writable (read-only file system or "
+                "permissions): make it writable or pass another folder with --index"
+            )
 
     def new_generation(self) -> Path:
         """Create an empty Whoosh index in a new generation folder and return its path.
@@ -231,6 +240,8 @@ class IndexLocation:
     def stats(self) -> IndexStats:
         """Return what is in the live index, or ``exists=False``."""
         if not self.exists():
+            if self.current_dir() is not None:
+                self.open()  # a live generation without a readable index: IndexCorrupt
             return IndexStats(exists=False, path=str(self.root))
         ix = self.open()
         try:
@@ -257,6 +268,41 @@ def count_articles(searcher) -> int:
     if not reader.has_deletions():
         return sum(1 for _ in terms)
     return sum(1 for term in terms if reader.postings("article_id", term).is_active())
+
+
+def write_error(exc: OSError, root: str | os.PathLike[str], kept: str) -> SearchsvcError:
+    """Return the user-facing error for an OS failure while writing the index at
+    ``root``: what went wrong, what state the index is in (``kept``) and the fix."""
+    where = f"the index at {root}"
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return SearchsvcError(
+            f"disk full while writing {where}: {kept}. Free some space (a full rebuild "
+            "needs room for a second copy of the index plus temporary files, about 3x "
+            "its size) and run the reindex again"
+        )
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return SearchsvcError(
+            f"cannot write to {where}: {exc.strerror or exc} (read-only or not yours). "
+            f"{kept}. Make the folder writable or pass another one with --index"
+        )
+    if code == errno.EFBIG:
+        return SearchsvcError(
+            f"file size limit reached while writing {where}: {kept}. Raise the limit "
+            "(ulimit -f) and run the reindex again"
+        )
+    return SearchsvcError(
+        f"cannot write {where} ({exc.strerror or exc}): {kept}. If it happens again, "
+        f"rebuild it with `searchsvc reindex --full PATHS`"
+    )
+
+
+def remove_stale_temp(gen_dir: Path) -> None:
+    """Remove the temporary files a killed writer left in a generation folder (call
+    only while holding the reindex lock: no other writer can be using them)."""
+    shutil.rmtree(gen_dir / f"{INDEX_NAME}.tmp", ignore_errors=True)
+    for child in gen_dir.glob(f".{META_FILE}.*.tmp"):
+        child.unlink(missing_ok=True)
 
 
 def _read_pid(path: Path) -> str | None:

@@ -1,0 +1,656 @@
+"""searchsvc benchmark: indexing, index size, memory, search latency (Python API and
+HTTP), HTTP throughput, and SQLite FTS5 on the same paragraphs and queries.
+
+Sizes: ``bbc`` (the shared BBC corpus, indexed from its files by ``searchsvc reindex``)
+and N (a generated collection of N paragraphs, ``benchmarks/generate.py``, written by
+``indexer.write_paragraphs`` with pre-assigned actors and locations).
+
+    python benchmarks/run.py                       # bbc only (the default: ~5-8 min)
+    python benchmarks/run.py --sizes bbc,200000    # + 200k (~30-40 min on 2 busy cores)
+    python benchmarks/run.py --sizes bbc,200000,1000000
+
+Output: a table on stdout and ``benchmarks/results/bench-<time>.json`` (+ ``latest.json``).
+Search latencies are per request, measured by the client, with highlighting and facet
+counts, over a fixed seeded mix of queries (``benchmarks/queries.py``) drawn from each
+index, on page 1 and on page ``DEEP_PAGE``. Every query is new to the server process
+(no result cache exists; Whoosh's per-searcher term caches do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+import fts5  # noqa: E402
+from queries import DEEP_PAGE, BenchQuery, build_queries  # noqa: E402
+
+from searchsvc.models import Paragraph  # noqa: E402
+from searchsvc.schema import stored_to_paragraph  # noqa: E402
+from searchsvc.storage import IndexLocation  # noqa: E402
+
+SHARED = Path(os.environ.get("SEARCHSVC_SHARED", REPO.parent / "shared"))
+BBC = SHARED / "corpus" / "bbc"
+BIN = Path(sys.executable).parent
+RESULTS = HERE / "results"
+DATA = HERE / "data"
+
+
+# --- measuring processes ------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids += [int(x) for x in fh.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def tree_rss(pid: int) -> int:
+    """Return the summed resident set size (bytes) of ``pid`` and its descendants."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+        stack += _children(current)
+    return total
+
+
+class RssSampler(threading.Thread):
+    """Samples the RSS of a process tree every ``interval`` seconds; ``peak`` holds
+    the largest sum seen."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak = max(self.peak, tree_rss(self.pid))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> int:
+        """Stop sampling; return the peak in bytes."""
+        self._stop_event.set()
+        self.join()
+        return self.peak
+
+
+def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run ``cmd``; return wall seconds, CPU seconds of the reaped process tree, peak
+    tree RSS (bytes), exit code and stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    peak = sampler.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        print(f"  command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}")
+    return {"wall": wall, "cpu": cpu, "peak_rss": peak, "rc": proc.returncode, "out": out}
+
+
+def dir_size(path: Path) -> int:
+    """Return the bytes of the files under ``path`` (symlinks not followed)."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+# --- statistics ---------------------------------------------------------------------
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """Return n, median, p95, p99 and max of ``samples`` (milliseconds)."""
+    if not samples:
+        return {"n": 0}
+    ordered = sorted(samples)
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    return {
+        "n": len(ordered),
+        "median": statistics.median(ordered),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "max": ordered[-1],
+    }
+
+
+def timed_pass(queries: list[BenchQuery], call: Callable[[BenchQuery, int], Any]) -> dict[str, Any]:
+    """Run every query on page 1, then every query on the deep page; return the
+    latency percentiles (ms) per page and overall, and the error count."""
+    result: dict[str, Any] = {"errors": 0}
+    everything: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    for label, page in (("first", 1), ("deep", DEEP_PAGE)):
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            try:
+                call(query, page)
+            except Exception as exc:  # counted, and the first few shown
+                result["errors"] += 1
+                if result["errors"] <= 3:
+                    print(f"  error on {query.q!r} page {page}: {type(exc).__name__}: {exc}")
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            times.append(elapsed)
+            by_kind.setdefault(query.kind, []).append(elapsed)
+        result[label] = percentiles(times)
+        everything += times
+    result["all"] = percentiles(everything)
+    result["by_kind_p95"] = {k: percentiles(v)["p95"] for k, v in sorted(by_kind.items())}
+    return result
+
+
+# --- the collection -----------------------------------------------------------------
+
+
+def iter_index_paragraphs(index_dir: Path) -> Iterator[Paragraph]:
+    """Yield every paragraph stored in the live index at ``index_dir``."""
+    ix = IndexLocation(index_dir).open()
+    try:
+        with ix.reader() as reader:
+            for _docnum, fields in reader.iter_docs():
+                yield stored_to_paragraph(fields)
+    finally:
+        ix.close()
+
+
+def queries_from_index(index_dir: Path, seed: int = 7) -> list[BenchQuery]:
+    """Return the query mix drawn from the index: sentences of 3,000 random stored
+    paragraphs, and actor/location/source names by descending frequency."""
+    ix = IndexLocation(index_dir).open()
+    rng = random.Random(seed)
+    try:
+        with ix.reader() as reader:
+            docnums = list(range(reader.doc_count_all()))
+            sample = rng.sample(docnums, min(3000, len(docnums)))
+            sentences: list[str] = []
+            for n in sorted(sample):
+                text = reader.stored_fields(n).get("text", "")
+                sentences += [s.strip() for s in text.split(". ") if len(s.split()) >= 3]
+
+            def names(field: str) -> list[str]:
+                if field not in reader.indexed_field_names():
+                    return []
+                found = [
+                    (reader.doc_frequency(field, term), term) for term in reader.field_terms(field)
+                ]
+                found.sort(key=lambda x: (-x[0], x[1]))
+                return [term for _, term in found]
+
+            actors, places, sources = names("actors"), names("locations"), names("source")
+    finally:
+        ix.close()
+    return build_queries(
+        sentences, actors or ["Tony Blair"], places or ["London"], sources or ["BBC"], seed
+    )
+
+
+# --- search engines -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``searchsvc serve`` on 127.0.0.1 in a subprocess, with RSS sampling."""
+
+    def __init__(self, index_dir: Path, threads: int = 8):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "searchsvc"),
+                "serve",
+                "--index",
+                str(index_dir),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--threads",
+                str(threads),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _ = self.get("/api/health")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read()[-2000:]!r}")
+            time.sleep(0.2)
+        else:
+            self.stop()
+            raise RuntimeError("server did not answer /api/health within 60 s")
+        self.sampler = RssSampler(self.proc.pid, 0.25)
+        self.sampler.start()
+
+    def get(self, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+        """Return (status, body) of a GET (on ``conn`` if given, kept alive)."""
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            if own:
+                conn.close()
+
+    def stop(self) -> int:
+        """Stop the server; return its peak RSS in bytes."""
+        peak = self.sampler.stop() if hasattr(self, "sampler") else 0
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return peak
+
+
+def search_path(query: BenchQuery, page: int) -> str:
+    """Return the ``/api/search`` URL path for ``query`` on ``page``."""
+    return "/api/search?" + urlencode(query.to_params(page))
+
+
+def throughput(server: Server, queries: list[BenchQuery], clients: int, seconds: float) -> dict:
+    """Run ``clients`` keep-alive clients for ``seconds``, each cycling through the
+    queries (first and deep pages) from its own offset; return requests/s, errors and
+    latency percentiles."""
+    stop_at = time.monotonic() + seconds
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    paths = [search_path(q, p) for q in queries for p in (1, DEEP_PAGE)]
+
+    def client(number: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        i = number * len(paths) // clients
+        mine: list[float] = []
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                status, body = server.get(paths[i % len(paths)], conn)
+                if status != 200:
+                    with lock:
+                        errors.append(f"HTTP {status}: {body[:200]!r}")
+                else:
+                    mine.append((time.perf_counter() - started) * 1000)
+            except (OSError, http.client.HTTPException) as exc:
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            i += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "seconds": elapsed,
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "latency": percentiles(latencies),
+    }
+
+
+# --- one size -----------------------------------------------------------------------
+
+
+def bench_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Index, search and compare one collection size; return its figures."""
+    out: dict[str, Any] = {"size": size}
+    index_dir = work / f"ix-{size}"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    print(f"\n== {size}: indexing without entity extraction")
+    if size == "bbc":
+        cmd = [
+            str(BIN / "searchsvc"),
+            "reindex",
+            "--full",
+            "--no-entities",
+            "--quiet",
+            "--workers",
+            str(args.workers),
+            "--index",
+            str(index_dir),
+            str(BBC),
+        ]
+    else:
+        cmd = [
+            sys.executable,
+            str(HERE / "index_generated.py"),
+            "--paragraphs",
+            size,
+            "--seed",
+            str(args.seed),
+            "--index",
+            str(index_dir),
+            "--procs",
+            str(args.workers),
+        ]
+    run = run_measured(cmd, timeout=args.index_timeout)
+    if run["rc"] != 0:
+        out["error"] = "indexing failed"
+        return out
+    location = IndexLocation(index_dir)
+    docs = location.stats().documents
+    current = location.current_dir()
+    assert current is not None
+    out["paragraphs"] = docs
+    out["index_plain"] = {
+        "seconds": run["wall"],
+        "paragraphs_per_s": docs / run["wall"],
+        "cpu_seconds": run["cpu"],
+        "peak_rss": run["peak_rss"],
+        "index_bytes": dir_size(current),
+        "segments": len({f.name.split(".")[0] for f in current.glob("*.trm")})
+        + len(list(current.glob("*.seg"))),
+    }
+    print(f"  {docs:,} paragraphs in {run['wall']:.1f} s = {docs / run['wall']:,.0f}/s")
+
+    if size == "bbc" and not args.no_entities:
+        print("== bbc: indexing with entity extraction")
+        ent_dir = work / "ix-bbc-entities"
+        shutil.rmtree(ent_dir, ignore_errors=True)
+        cmd = [
+            str(BIN / "searchsvc"),
+            "reindex",
+            "--full",
+            "--entities",
+            "--quiet",
+            "--workers",
+            str(args.workers),
+            "--index",
+            str(ent_dir),
+            str(BBC),
+        ]
+        ent = run_measured(cmd, timeout=args.index_timeout)
+        if ent["rc"] == 0:
+            ent_docs = IndexLocation(ent_dir).stats().documents
+            out["index_entities"] = {
+                "seconds": ent["wall"],
+                "paragraphs_per_s": ent_docs / ent["wall"],
+                "cpu_seconds": ent["cpu"],
+                "peak_rss": ent["peak_rss"],
+            }
+            print(f"  {ent_docs:,} paragraphs in {ent['wall']:.1f} s")
+            # search the index that has actors and locations, as users would
+            index_dir = ent_dir
+        else:
+            out["index_entities"] = {"error": "failed"}
+
+    queries = queries_from_index(index_dir, args.query_seed)[: args.queries]
+    out["queries"] = len(queries)
+    out["query_mix"] = {
+        k: sum(q.kind == k for q in queries) for k in sorted({q.kind for q in queries})
+    }
+
+    print(f"== {size}: SQLite FTS5 build")
+    db = work / f"fts5-{size}.db"
+    out["fts5_build"] = fts5.build(db, iter_index_paragraphs(index_dir))
+    print(f"  {out['fts5_build']['seconds']:.1f} s, {out['fts5_build']['bytes'] / 1e6:.0f} MB")
+
+    print(f"== {size}: search through the Python API ({len(queries)} queries x 2 pages)")
+    from searchsvc.search import WhooshSearchBackend
+
+    backend = WhooshSearchBackend(str(index_dir))
+    backend.search(BenchQuery("warmup", "zzzwarmup").to_request())
+    out["api"] = timed_pass(queries, lambda q, p: backend.search(q.to_request(p)))
+    _print_latency("api", out["api"])
+
+    print(f"== {size}: search in SQLite FTS5")
+    searcher = fts5.Fts5Searcher(db)
+    searcher.search(BenchQuery("warmup", "zzzwarmup~"))  # loads the vocabulary once
+    out["fts5"] = timed_pass(queries, lambda q, p: searcher.search(q, p))
+    searcher.close()
+    _print_latency("fts5", out["fts5"])
+
+    print(f"== {size}: HTTP (searchsvc serve, waitress, 127.0.0.1)")
+    server = Server(index_dir)
+    try:
+        server.get(search_path(BenchQuery("warmup", "zzzwarmup"), 1))
+
+        def http_call(query: BenchQuery, page: int) -> None:
+            status, body = server.get(search_path(query, page))
+            if status != 200:
+                raise RuntimeError(f"HTTP {status}: {body[:200]!r}")
+            json.loads(body)
+
+        out["http"] = timed_pass(queries, http_call)
+        _print_latency("http", out["http"])
+        out["throughput"] = throughput(server, queries, args.clients, args.seconds)
+        t = out["throughput"]
+        print(f"  {t['clients']} clients: {t['rps']:.1f} req/s, {t['errors']} errors")
+    finally:
+        out["server_peak_rss"] = server.stop()
+    return out
+
+
+def _print_latency(label: str, result: dict[str, Any]) -> None:
+    a = result["all"]
+    if a.get("n"):
+        print(
+            f"  {label}: median {a['median']:.1f} ms, p95 {a['p95']:.1f} ms, "
+            f"p99 {a['p99']:.1f} ms, errors {result['errors']}"
+        )
+
+
+# --- the table ----------------------------------------------------------------------
+
+
+def _get(d: dict, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """Return the results as a Markdown table, one column per size."""
+
+    def num(v: Any, fmt: str = "{:,.0f}") -> str:
+        return "-" if v is None else fmt.format(v)
+
+    def mb(v: Any) -> str:
+        return "-" if v is None else f"{v / 2**20:,.0f} MB"
+
+    def ms(v: Any) -> str:
+        return "-" if v is None else f"{v:,.1f}"
+
+    def ratio(a: Any, b: Any) -> str:
+        return "-" if not a or not b else f"{a / b:.2f}x"
+
+    rows: list[tuple[str, Callable[[dict], str]]] = [
+        ("paragraphs", lambda r: num(r.get("paragraphs"))),
+        (
+            "index, no entities: paragraphs/s",
+            lambda r: num(_get(r, "index_plain", "paragraphs_per_s")),
+        ),
+        (
+            "index, no entities: CPU-s / 1k paragraphs",
+            lambda r: (
+                num((_get(r, "index_plain", "cpu_seconds") or 0) * 1000 / r["paragraphs"], "{:.2f}")
+                if r.get("paragraphs")
+                else "-"
+            ),
+        ),
+        ("index, no entities: peak RSS (tree)", lambda r: mb(_get(r, "index_plain", "peak_rss"))),
+        (
+            "index, with entities: paragraphs/s",
+            lambda r: num(_get(r, "index_entities", "paragraphs_per_s")),
+        ),
+        ("index size on disk", lambda r: mb(_get(r, "index_plain", "index_bytes"))),
+        ("FTS5 database size", lambda r: mb(_get(r, "fts5_build", "bytes"))),
+        ("queries (x2 pages)", lambda r: num(r.get("queries"))),
+    ]
+    for engine, label in (("api", "Python API"), ("http", "HTTP JSON"), ("fts5", "FTS5")):
+        for page in ("first", "deep", "all"):
+            rows.append(
+                (
+                    f"{label} {page} page: median / p95 / p99 ms",
+                    lambda r, e=engine, p=page: " / ".join(
+                        ms(_get(r, e, p, k)) for k in ("median", "p95", "p99")
+                    ),
+                )
+            )
+    rows += [
+        (
+            "p95 ratio API / FTS5 (all pages)",
+            lambda r: ratio(_get(r, "api", "all", "p95"), _get(r, "fts5", "all", "p95")),
+        ),
+        (
+            "p95 ratio HTTP / FTS5 (all pages)",
+            lambda r: ratio(_get(r, "http", "all", "p95"), _get(r, "fts5", "all", "p95")),
+        ),
+        (
+            "median ratio API / FTS5",
+            lambda r: ratio(_get(r, "api", "all", "median"), _get(r, "fts5", "all", "median")),
+        ),
+        (
+            "search errors (API / HTTP)",
+            lambda r: f"{_get(r, 'api', 'errors')} / {_get(r, 'http', 'errors')}",
+        ),
+        ("HTTP 8 clients: req/s", lambda r: num(_get(r, "throughput", "rps"), "{:,.1f}")),
+        (
+            "HTTP 8 clients: errors / requests",
+            lambda r: f"{_get(r, 'throughput', 'errors')} / {_get(r, 'throughput', 'requests')}",
+        ),
+        ("HTTP 8 clients: p95 ms", lambda r: ms(_get(r, "throughput", "latency", "p95"))),
+        ("server peak RSS", lambda r: mb(r.get("server_peak_rss"))),
+    ]
+    head = "| measure | " + " | ".join(r["size"] for r in results) + " |"
+    sep = "|---|" + "---|" * len(results)
+    lines = [head, sep]
+    for name, fn in rows:
+        cells = []
+        for r in results:
+            try:
+                cells.append(fn(r))
+            except (TypeError, KeyError, ZeroDivisionError):
+                cells.append("-")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    """Return a description of this machine and software."""
+    import whoosh
+
+    with open("/proc/loadavg") as fh:
+        load = fh.read().split()[:3]
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "whoosh": ".".join(map(str, whoosh.versions()[0])) if hasattr(whoosh, "versions") else "",
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "loadavg_at_start": load,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark; print the table; write the JSON results."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="bbc", help="comma-separated: bbc and/or N (e.g. bbc,200000)"
+    )
+    parser.add_argument("--quick", action="store_true", help="bbc only, no entities run")
+    parser.add_argument("--queries", type=int, default=240, help="queries in the mix (>=200)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30.0, help="throughput run length")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--query-seed", type=int, default=7)
+    parser.add_argument("--no-entities", action="store_true", help="skip the entities run")
+    parser.add_argument("--index-timeout", type=float, default=3600)
+    parser.add_argument("--work", type=Path, default=DATA, help="where indexes are built")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.no_entities = True
+    sizes = ["bbc"] if args.quick else [s.strip() for s in args.sizes.split(",") if s.strip()]
+    args.work.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC)
+    results = [bench_size(size, args, args.work) for size in sizes]
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "results": results,
+    }
+    text = table(results)
+    print("\n" + text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%S")
+    for name in (f"bench-{stamp}.json", "latest.json"):
+        (RESULTS / name).write_text(json.dumps(report, indent=2, default=str))
+    (RESULTS / "latest.md").write_text(text + "\n")
+    print(f"\nresults: {RESULTS / f'bench-{stamp}.json'}")
+
+
+if __name__ == "__main__":
+    main()
