@@ -522,3 +522,291 @@ def test_read_errors_become_index_corrupt(backend, monkeypatch):
     monkeypatch.setattr(docsets.DocSets, "postings", broken)
     with pytest.raises(IndexCorrupt, match="Block tag error"):
         backend.search(SearchRequest(q="some unseen words here"))
+
+
+# -- date ranges (numpy over the date column) ------------------------------------------
+
+
+def _dated_paragraphs():
+    from searchsvc.models import Paragraph
+
+    def para(article, pos, date, source="wire", actors=()):
+        return Paragraph(
+            id=f"{article}#{pos}",
+            article_id=article,
+            position=pos,
+            count=3,
+            text=f"budget talks item {pos}",
+            title="Budget",
+            date=date,
+            source=source,
+            actors=list(actors),
+        )
+
+    return [
+        para("d1d1d1d1d1d1d1d1", 1, "2022-12-31", source="reuters"),
+        para("d1d1d1d1d1d1d1d1", 2, "2022-12-31", source="reuters"),
+        para("d2d2d2d2d2d2d2d2", 1, "2023-01-01", actors=["Antony Blinken"]),
+        para("d3d3d3d3d3d3d3d3", 1, "2023-03-15", source="reuters"),
+        para("d4d4d4d4d4d4d4d4", 1, "2023-03-31", actors=["Antony Blinken"]),
+        para("d5d5d5d5d5d5d5d5", 1, "2023-04-01"),
+        para("d6d6d6d6d6d6d6d6", 1, "2023-12-31", source="reuters"),
+        para("d7d7d7d7d7d7d7d7", 1, "2024-01-01", actors=["Antony Blinken"]),
+        para("e8e8e8e8e8e8e8e8", 1, None, source="reuters"),
+        para("e9e9e9e9e9e9e9e9", 1, None, actors=["Antony Blinken"]),
+    ]
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    """A dated index with two segments, a deleted paragraph and undated paragraphs."""
+    from searchsvc.models import Paragraph
+    from searchsvc.schema import paragraph_to_document
+    from searchsvc.storage import IndexLocation
+
+    folder = tmp_path_factory.mktemp("dated")
+    write_paragraphs(folder, _dated_paragraphs())
+    ix = IndexLocation(folder).open()
+    writer = ix.writer()
+    writer.delete_by_term("id", "d5d5d5d5d5d5d5d5#1")
+    for article, date in (("f1f1f1f1f1f1f1f1", "2023-02-10"), ("f2f2f2f2f2f2f2f2", None)):
+        extra = Paragraph(
+            id=f"{article}#1",
+            article_id=article,
+            position=1,
+            count=1,
+            text="budget talks late addition",
+            title="Budget",
+            date=date,
+            source="wire",
+        )
+        writer.add_document(**paragraph_to_document(extra, "x\t0\t0"))
+    writer.commit(merge=False)
+    ix.close()
+    b = WhooshSearchBackend(str(folder))
+    yield b
+    b.close()
+
+
+def _dated_ids(page):
+    return sorted(h.id for h in page.hits)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "expected"),
+    [
+        # Inclusive bounds, YYYY: the whole of 2023, nothing of 2022 or 2024.
+        ("2023", "2023", {"d2#1", "d3#1", "d4#1", "d6#1", "f1#1"}),
+        # YYYY-MM: first and last day of the months included.
+        ("2023-01", "2023-03", {"d2#1", "d3#1", "d4#1", "f1#1"}),
+        # YYYY-MM-DD on both ends, equal: that day only.
+        ("2023-03-31", "2023-03-31", {"d4#1"}),
+        ("2022-12-31", "2023-01-01", {"d1#1", "d1#2", "d2#1"}),
+        # Open ends.
+        ("2023-12-31", None, {"d6#1", "d7#1"}),
+        (None, "2022", {"d1#1", "d1#2"}),
+        # A range holding only the deleted paragraph.
+        ("2023-04-01", "2023-04-01", set()),
+        ("1990", "1999", set()),
+    ],
+)
+def test_date_filter_bounds_are_inclusive_and_exclude_undated(dated, date_from, date_to, expected):
+    want = {f"{i[:2] * 8}{i[2:]}" for i in expected}
+    page = search(dated, "budget", date_from=date_from, date_to=date_to)
+    assert set(ids(page)) == want
+    assert page.total_paragraphs == len(want)
+    # The same range in the query language gives the same paragraphs (when nothing
+    # matches all the terms, the query language falls back to any of them).
+    syntax = f"date:[{date_from or ''} to {date_to or ''}]"
+    assert set(ids(search(dated, syntax))) == want
+    if want:
+        assert set(ids(search(dated, f"budget {syntax}"))) == want
+    # And a filter alone (no query words).
+    assert set(ids(search(dated, "", date_from=date_from, date_to=date_to))) == want
+
+
+def test_date_field_single_dates(dated):
+    assert _dated_ids(search(dated, "date:2022")) == ["d1d1d1d1d1d1d1d1#1", "d1d1d1d1d1d1d1d1#2"]
+    assert _dated_ids(search(dated, "budget date:2023-03")) == [
+        "d3d3d3d3d3d3d3d3#1",
+        "d4d4d4d4d4d4d4d4#1",
+    ]
+    assert _dated_ids(search(dated, "date:2024-01-01")) == ["d7d7d7d7d7d7d7d7#1"]
+    everything = search(dated, "budget")
+    assert everything.total_paragraphs == 11  # undated ones are found without a date
+    assert "e8e8e8e8e8e8e8e8#1" in ids(everything)
+
+
+def test_date_filter_combines_with_other_filters_and_date_sorts(dated):
+    page = search(dated, "budget", date_from="2023", sources=["reuters"])
+    assert set(ids(page)) == {"d3d3d3d3d3d3d3d3#1", "d6d6d6d6d6d6d6d6#1"}
+    page = search(dated, "", date_to="2023-06", actors=["Antony Blinken"])
+    assert set(ids(page)) == {"d2d2d2d2d2d2d2d2#1", "d4d4d4d4d4d4d4d4#1"}
+    assert {f.value: f.count for f in page.facets["actors"]} == {"Antony Blinken": 2}
+    page = search(dated, "budget -late date:[2023 to]", sources=["wire"])
+    assert set(ids(page)) == {"d2d2d2d2d2d2d2d2#1", "d4d4d4d4d4d4d4d4#1", "d7d7d7d7d7d7d7d7#1"}
+    newest = ids(search(dated, "budget", date_from="2022-12", sort="newest"))
+    assert newest == [
+        "d7d7d7d7d7d7d7d7#1",
+        "d6d6d6d6d6d6d6d6#1",
+        "d4d4d4d4d4d4d4d4#1",
+        "d3d3d3d3d3d3d3d3#1",
+        "f1f1f1f1f1f1f1f1#1",
+        "d2d2d2d2d2d2d2d2#1",
+        "d1d1d1d1d1d1d1d1#1",
+        "d1d1d1d1d1d1d1d1#2",
+    ]
+    oldest = ids(search(dated, "budget", date_to="2023-01-01", sort="oldest", per_page=2))
+    assert oldest == ["d1d1d1d1d1d1d1d1#1", "d1d1d1d1d1d1d1d1#2"]
+
+
+def test_date_ranges_match_whoosh_numeric_range(dated):
+    """The numpy evaluation gives Whoosh's NumericRange answer (exclusive ends too),
+    without asking Whoosh."""
+    from datetime import datetime
+
+    from whoosh import query
+
+    from searchsvc.search import docsets as ds
+
+    days = [None, datetime(2022, 12, 31), datetime(2023, 1, 1), datetime(2023, 3, 31)]
+    days += [datetime(2023, 4, 1), datetime(2024, 1, 1), datetime(2030, 1, 1)]
+    with dated._searcher() as (searcher, _gen):
+        sets = ds.DocSets(searcher)
+        checked = 0
+        for start in days:
+            for end in days:
+                for startexcl, endexcl in ((False, False), (True, False), (False, True)):
+                    if start is None and end is None:
+                        continue
+                    q = query.DateRange("date", start, end, startexcl, endexcl)
+                    expected = sorted(q.docs(searcher))
+                    assert sets.docs(q, searcher).tolist() == expected, q
+                    checked += 1
+        assert checked > 100
+
+
+def test_date_ranges_never_use_whoosh_postings(dated, monkeypatch):
+    from whoosh import query
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("date range sent to Whoosh")
+
+    monkeypatch.setattr(query.NumericRange, "docs", refuse)
+    monkeypatch.setattr(query.NumericRange, "matcher", refuse)
+    monkeypatch.setattr(query.NumericRange, "_compile_query", refuse)
+    assert len(search(dated, "budget", date_from="2023", date_to="2023").hits) == 5
+    assert len(search(dated, "budget date:[2023 to 2023]").hits) == 5
+    assert len(search(dated, "date:2023-03", sort="newest").hits) == 2
+
+
+def test_date_columns_are_shared_across_searchers(dated):
+    from searchsvc.search import docsets as ds
+
+    with dated._searcher() as (one, _gen), dated._searcher() as (two, _gen2):
+        assert one is not two
+        first = [ds.SEGMENTS.dates(sub.reader()) for sub, _ in one.leaf_searchers()]
+        second = [ds.SEGMENTS.dates(sub.reader()) for sub, _ in two.leaf_searchers()]
+    assert len(first) == 2
+    assert all(a[0] is b[0] for a, b in zip(first, second, strict=True))
+
+
+# -- read errors ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        __import__("struct").error("unpack requires a buffer of 4 bytes"),
+        __import__("zlib").error("Error -3 while decompressing data"),
+        EOFError("Ran out of input"),
+        __import__("pickle").UnpicklingError("invalid load key"),
+    ],
+)
+def test_decoding_errors_become_index_corrupt(backend, monkeypatch, error):
+    from searchsvc.errors import IndexCorrupt
+    from searchsvc.search import docsets
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(docsets.DocSets, "postings", broken)
+    with pytest.raises(IndexCorrupt, match="reindex --full"):
+        backend.search(SearchRequest(q="humanitarian"))
+
+
+def test_errors_raised_inside_whoosh_become_index_corrupt(backend, monkeypatch):
+    from whoosh.fields import NUMERIC
+    from whoosh.formats import Positions
+
+    from searchsvc.errors import IndexCorrupt
+    from searchsvc.search import docsets
+
+    def garbage(*args, **kwargs):
+        # Decoding damaged bytes: the error is raised by Whoosh's own code.
+        return Positions().decode_positions(b"\x00\x00\x00\x01garbage")
+
+    def bad_number(*args, **kwargs):
+        return NUMERIC().to_bytes("damaged")  # a ValueError raised inside Whoosh
+
+    for fake in (garbage, bad_number):
+        monkeypatch.setattr(docsets.DocSets, "postings", fake)
+        with pytest.raises(IndexCorrupt, match="reindex --full"):
+            backend.search(SearchRequest(q="humanitarian"))
+
+
+@pytest.mark.parametrize("error", [TypeError("bug"), ValueError("bug"), KeyError("bug")])
+def test_bugs_in_searchsvc_are_not_reported_as_index_corrupt(backend, monkeypatch, error):
+    from searchsvc.search import docsets
+
+    def buggy(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(docsets.DocSets, "postings", buggy)
+    with pytest.raises(type(error)):
+        backend.search(SearchRequest(q="humanitarian"))
+
+
+# -- phrases ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["humanitarian", "pause"],
+        ["pause", "humanitarian"],
+        ["budget", "talk"],
+        ["budget", "talk", "item"],
+        ["talk", "item", "late"],
+        ["budget", "budget"],
+        ["late", "addit"],
+        ["nosuchword", "budget"],
+    ],
+)
+def test_phrase_doc_sets_match_whoosh(backend, dated, words):
+    """Positions decoded a block at a time give Whoosh's Phrase answer, over one
+    segment and over two segments with a deletion."""
+    from whoosh import query
+
+    from searchsvc.search import docsets as ds
+
+    for b in (backend, dated):
+        with b._searcher() as (searcher, _gen):
+            for fieldname in ("title", "text"):
+                q = query.Phrase(fieldname, words)
+                expected = sorted(q.docs(searcher))
+                assert ds.DocSets(searcher).docs(q, searcher).tolist() == expected, (words, q)
+                candidates = list(searcher.reader().all_doc_ids())  # live ones
+                by_blocks = ds.phrase_docs(searcher, words, candidates, (fieldname,))
+                assert sorted(by_blocks) == expected
+
+
+def test_phrase_falls_back_to_matchers(dated, monkeypatch):
+    from whoosh import query
+
+    from searchsvc.search import docsets as ds
+
+    monkeypatch.setattr(ds, "_block_positions", lambda *args: None)
+    with dated._searcher() as (searcher, _gen):
+        q = query.Phrase("text", ["budget", "talk"])
+        assert ds.DocSets(searcher).docs(q, searcher).tolist() == sorted(q.docs(searcher))

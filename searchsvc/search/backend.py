@@ -9,15 +9,20 @@ Searchers are pooled, so concurrent requests never share one.
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import re
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import whoosh
 from whoosh import query
 from whoosh.analysis import STOP_WORDS
 from whoosh.index import Index
@@ -56,6 +61,12 @@ SUGGEST_FIELDS = {
 }
 ARTICLE_ID = re.compile(r"[0-9A-Fa-f#]{1,100}")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+# Errors that only come from reading damaged files (Whoosh raises bare Exceptions
+# such as "Block tag error" too; searchsvc itself never does).
+_READ_ERRORS = (struct.error, zlib.error, EOFError, pickle.UnpicklingError)
+# Errors that mean a damaged file when Whoosh raises them, a bug when we do.
+_READ_ERRORS_IN_WHOOSH = (ValueError, OSError, IndexError, KeyError, OverflowError)
+_WHOOSH_DIR = os.path.dirname(os.path.abspath(whoosh.__file__)) + os.sep
 
 
 def valid_article_id(article_id: str) -> bool:
@@ -218,9 +229,10 @@ class _Generation:
 
     def sort_keys(self, searcher: Searcher) -> SortKeys:
         if self._sort_keys is None:
+            self.docsets(searcher)
             with self._table_lock:
                 if self._sort_keys is None:
-                    self._sort_keys = SortKeys.build(searcher)
+                    self._sort_keys = SortKeys.build(searcher, self._docsets)
         return self._sort_keys
 
     def table(self, fieldname: str, searcher: Searcher) -> ValueTable:
@@ -246,15 +258,19 @@ class SortKeys:
         self.positions = positions
 
     @classmethod
-    def build(cls, searcher: Searcher) -> SortKeys:
-        """Return the keys read from the ``date`` and ``position`` columns."""
+    def build(cls, searcher: Searcher, docsets: DocSets | None = None) -> SortKeys:
+        """Return the keys read from the ``date`` and ``position`` columns (the dates
+        from ``docsets``' per-segment date arrays when given)."""
         size = searcher.doc_count_all()
         dates = np.full(size, _UNDATED, dtype=np.int64)
         positions = np.zeros(size, dtype=np.int64)
+        if docsets is not None:
+            values, present, _without = docsets.dates(searcher)
+            dates = np.where(present, values, _UNDATED)
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
             count = reader.doc_count_all()
-            if reader.has_column("date"):
+            if docsets is None and reader.has_column("date"):
                 raw = np.fromiter(
                     reader.column_reader("date", translate=False), dtype=np.uint64, count=count
                 )
@@ -376,6 +392,32 @@ def _loose_phrase(words: list[str]) -> re.Pattern[str]:
     return re.compile(r"\b" + gap.join(parts) + r"\b", re.IGNORECASE)
 
 
+def is_read_error(exc: BaseException) -> bool:
+    """Return True when ``exc`` reports an unreadable index: a decoding error
+    (struct, zlib, pickle, end of file), Whoosh's bare ``Exception`` (e.g. "Block tag
+    error"), or a ValueError/OSError/IndexError/KeyError/OverflowError raised inside
+    Whoosh. Anything else (raised by searchsvc's code) is a bug, not damage."""
+    if isinstance(exc, _READ_ERRORS) or type(exc) is Exception:
+        return True
+    if not isinstance(exc, _READ_ERRORS_IN_WHOOSH):
+        return False
+    return _raised_in_whoosh(exc)
+
+
+def _raised_in_whoosh(exc: BaseException) -> bool:
+    """Return True when the innermost Python frame of the traceback that is not the
+    standard library's (pickle, struct, ...) belongs to Whoosh."""
+    tb = exc.__traceback__
+    last = None
+    stdlib = os.path.dirname(os.__file__) + os.sep
+    while tb is not None:
+        filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if not filename.startswith(stdlib) or "site-packages" in filename:
+            last = filename
+        tb = tb.tb_next
+    return last is not None and last.startswith(_WHOOSH_DIR)
+
+
 class WhooshSearchBackend:
     """SearchBackend over the Whoosh index in ``index_dir`` (see ``searchsvc.backend``)."""
 
@@ -410,8 +452,11 @@ class WhooshSearchBackend:
             raise
         except Exception as exc:
             # Whoosh reports damaged files with bare Exceptions, struct/zlib/pickle
-            # errors and the like; whatever escapes while reading becomes IndexCorrupt
-            # (HTTP 503) with the cause, and the traceback goes to the log.
+            # errors and the like: those become IndexCorrupt (HTTP 503) with the cause,
+            # and the traceback goes to the log. Errors raised by our own code are bugs
+            # and propagate unchanged.
+            if not is_read_error(exc):
+                raise
             LOG.exception("error while reading the index at %s", self.location.root)
             raise IndexCorrupt(
                 f"could not read the index at {self.location.root} "

@@ -4,7 +4,10 @@ Facet counts and totals need every matching document, not just the top k. Whoosh
 matchers step through documents one at a time in Python; here the boolean structure of
 a query (And, Or, AndNot, Not, ...) is evaluated with numpy set operations over whole
 posting lists, read a block at a time and cached per searcher. Leaves that need
-positions or special decoding (phrases, date ranges) fall back to Whoosh's own
+positions (phrases) are checked only for the documents holding all their words. Date
+ranges are evaluated on the ``date`` column, read once per segment into a numpy array
+(shared by every searcher and index version holding that segment), never through
+Whoosh's ``NumericRange`` postings. Other leaves fall back to Whoosh's own
 ``Query.docs`` for that leaf only.
 """
 
@@ -12,15 +15,73 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from itertools import accumulate
+from pickle import loads
 
 import numpy as np
 from whoosh import query
+from whoosh.fields import DATETIME
+from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
 EMPTY = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 CACHE_TERMS = 4096
 CACHE_BYTES = 128 * 1024 * 1024  # posting arrays kept per index version, at most
+DATE_FIELD = "date"
+SEGMENT_CACHE = 64  # per-segment column arrays kept (shared by all searchers), at most
+_MISSING = np.uint64(np.iinfo(np.uint64).max)  # the column default: no date
+
+
+class SegmentColumns:
+    """Numpy copies of per-segment columns, shared by every searcher of every index
+    version that holds the segment (segments are immutable; deletions do not change
+    their columns). Keyed by segment id."""
+
+    def __init__(self, limit: int = SEGMENT_CACHE):
+        self.limit = limit
+        self._arrays: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def dates(self, reader) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return (values, present) for the ``date`` column of one segment reader:
+        int64 ``datetime_to_long`` values and a bool mask of documents with a date;
+        None when the segment has no such column."""
+        key = _segment_key(reader, DATE_FIELD)
+        if key is not None:
+            with self._lock:
+                found = self._arrays.get(key)
+                if found is not None:
+                    self._arrays.move_to_end(key)
+                    return found
+        if not reader.has_column(DATE_FIELD):
+            return None
+        count = reader.doc_count_all()
+        raw = np.fromiter(
+            reader.column_reader(DATE_FIELD, translate=False), dtype=np.uint64, count=count
+        )
+        present = raw != _MISSING
+        values = np.where(present, raw, 0).astype(np.int64)
+        if key is not None:
+            with self._lock:
+                self._arrays[key] = (values, present)
+                while len(self._arrays) > self.limit:
+                    self._arrays.popitem(last=False)
+        return values, present
+
+
+def _segment_key(reader, fieldname: str) -> tuple | None:
+    """Return a key naming one segment, or None if unknown. Segment ids are random
+    and never reused, so a segment found under the same id (in any folder, e.g. a
+    copy of an index) holds the same documents."""
+    try:
+        segment = reader.segment()
+        return (segment.segment_id(), segment.doc_count_all(), fieldname)
+    except Exception:  # not a standard segment reader: no sharing
+        return None
+
+
+SEGMENTS = SegmentColumns()
 
 
 def leaf_postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +149,52 @@ class DocSets:
         self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
         self._bytes = 0
+        self._dates: tuple[np.ndarray, np.ndarray, list[int]] | None = None
+
+    def dates(self, searcher: Searcher) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Return (values, present, without) of the ``date`` column over all documents
+        (global docnums): int64 ``datetime_to_long`` values, the mask of dated
+        documents, and the indexes of the leaf searchers that have no date column."""
+        found = self._dates
+        if found is not None:
+            return found
+        values_parts, present_parts, without = [], [], []
+        for i, (sub, _offset) in enumerate(searcher.leaf_searchers()):
+            reader = sub.reader()
+            column = SEGMENTS.dates(reader)
+            if column is None:
+                count = reader.doc_count_all()
+                column = (np.zeros(count, dtype=np.int64), np.zeros(count, dtype=bool))
+                without.append(i)
+            values_parts.append(column[0])
+            present_parts.append(column[1])
+        if values_parts:
+            found = (np.concatenate(values_parts), np.concatenate(present_parts), without)
+        else:
+            found = (EMPTY, np.zeros(0, dtype=bool), without)
+        self._dates = found
+        return found
+
+    def date_range(self, q: query.NumericRange, searcher: Searcher) -> np.ndarray:
+        """Return the live dated documents whose date is within the range ``q``
+        (``datetime_to_long`` bounds, either may be open; exclusive ends honoured)."""
+        values, present, without = self.dates(searcher)
+        mask = present & self.live
+        if q.start is not None:
+            lo = int(q.start)
+            mask &= (values > lo) if q.startexcl else (values >= lo)
+        if q.end is not None:
+            hi = int(q.end)
+            mask &= (values < hi) if q.endexcl else (values <= hi)
+        docs = np.flatnonzero(mask).astype(np.int64)
+        if without:  # segments without the column (none in practice): ask Whoosh
+            leaves = searcher.leaf_searchers()
+            extra = [
+                np.fromiter(q.docs(leaves[i][0]), dtype=np.int64) + leaves[i][1] for i in without
+            ]
+            extra_docs = np.concatenate(extra)
+            docs = np.union1d(docs, extra_docs[self.live[extra_docs]])
+        return docs
 
     def term(self, fieldname: str, btext: bytes, searcher: Searcher) -> np.ndarray:
         """Return the live documents containing a term (cached)."""
@@ -203,6 +310,8 @@ class DocSets:
                 return EMPTY
             words = list(q._btexts(reader))
             return _union([self.term(q.fieldname, fieldobj.to_bytes(w), searcher) for w in words])
+        if is_date_range(q, searcher):
+            return self.date_range(q, searcher)
         return self._fallback(q, searcher)
 
     def _fallback(self, q: query.Query, searcher: Searcher) -> np.ndarray:
@@ -222,42 +331,138 @@ def phrase_docs(
     fieldnames: tuple[str, ...] = ("title", "text"),
 ) -> set[int]:
     """Return the candidates (global docnums) where one of ``fieldnames`` holds the
-    analysed ``words`` at consecutive positions. Only the candidates' postings are
-    visited (skip_to), unlike a Phrase query, which checks every document holding all
-    the words."""
+    analysed ``words`` at consecutive positions. Only the candidates' positions are
+    decoded, a posting block at a time, word by word, and each word only for the
+    candidates still possible after the previous ones; unlike a Phrase query, which
+    checks every document holding all the words one posting at a time."""
     found: set[int] = set()
-    wanted = sorted(set(candidates))
+    wanted = np.unique(np.asarray(candidates, dtype=np.int64))
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         size = reader.doc_count_all()
-        local = [d - offset for d in wanted if offset <= d < offset + size]
-        if not local:
+        lo, hi = np.searchsorted(wanted, [offset, offset + size])
+        if lo == hi:
             continue
+        local = wanted[lo:hi] - offset
         for fieldname in fieldnames:
-            fieldobj = reader.schema[fieldname]
-            try:
-                matchers = [reader.postings(fieldname, fieldobj.to_bytes(w)) for w in words]
-            except Exception:  # a word missing from this field: no phrase here
-                continue
-            for doc in local:
-                if doc + offset in found:
-                    continue
-                positions = []
-                for m in matchers:
-                    if m.is_active() and m.id() < doc:
-                        m.skip_to(doc)
-                    if not m.is_active() or m.id() != doc:
-                        break
-                    positions.append(set(m.value_as("positions")))
-                else:
-                    if any(
-                        all(p + i in positions[i] for i in range(1, len(positions)))
-                        for p in positions[0]
-                    ):
-                        found.add(doc + offset)
-                if not all(m.is_active() for m in matchers):
+            if found:
+                local = local[~np.isin(local + offset, np.fromiter(found, dtype=np.int64))]
+                if not len(local):
                     break
+            fieldobj = reader.schema[fieldname]
+            btexts = [fieldobj.to_bytes(w) for w in words]
+            hits = _phrase_in_blocks(reader, fieldname, btexts, local)
+            if hits is None:  # another codec or inlined postings: one posting at a time
+                hits = _phrase_by_matchers(reader, fieldname, btexts, local.tolist())
+            found.update(d + offset for d in hits)
     return found
+
+
+def _phrase_in_blocks(
+    reader, fieldname: str, btexts: list[bytes], local: np.ndarray
+) -> list[int] | None:
+    """Return the segment-local ``local`` docs holding ``btexts`` consecutively in
+    ``fieldname``; None when the postings cannot be read a block at a time."""
+    starts: dict[int, set[int]] | None = None
+    for k, btext in enumerate(btexts):
+        docs = local if starts is None else np.array(sorted(starts), dtype=np.int64)
+        positions = _block_positions(reader, fieldname, btext, docs)
+        if positions is None:
+            return None
+        if starts is None:
+            starts = {d: set(p) for d, p in positions.items()}
+        else:
+            following: dict[int, set[int]] = {}
+            for doc, possible in starts.items():
+                found = positions.get(doc)
+                if found:
+                    kept = possible.intersection([p - k for p in found])
+                    if kept:
+                        following[doc] = kept
+            starts = following
+        if not starts:
+            return []
+    return sorted(starts or ())
+
+
+def _block_positions(
+    reader, fieldname: str, btext: bytes, docs: np.ndarray
+) -> dict[int, list[int]] | None:
+    """Return {doc: positions} of one term for the sorted segment-local ``docs`` that
+    hold it, decoding only their postings (blocks without any of them are skipped
+    unread); None when this codec's postings cannot be read a block at a time."""
+    if (fieldname, btext) not in reader:
+        return {}
+    terms = getattr(reader, "_terms", None)
+    fmt = reader.schema[fieldname].format
+    if terms is None or type(fmt) is not Positions:
+        return None
+    try:
+        matcher = terms.matcher(fieldname, btext, fmt)
+        if matcher._fixedsize is not None and matcher._fixedsize >= 0:
+            return None
+        out: dict[int, list[int]] = {}
+        j, n = 0, len(docs)
+        while j < n:
+            if matcher._maxid >= docs[j]:
+                if matcher._data is None:
+                    matcher._read_data()
+                raw = np.asarray(matcher._data[0], dtype=np.int64)
+                ids = raw if matcher._byteids else np.cumsum(raw)
+                end = int(np.searchsorted(docs, matcher._maxid, side="right"))
+                chunk = docs[j:end]
+                index = np.minimum(np.searchsorted(ids, chunk), len(ids) - 1)
+                hit = ids[index] == chunk
+                values = matcher._data[2]
+                for i, doc in zip(index[hit].tolist(), chunk[hit].tolist(), strict=True):
+                    out[doc] = _decode_positions(values[i])
+                j = end
+            if matcher._lastblock or j >= n:
+                break
+            matcher._goto(matcher._nextoffset)
+    except (AttributeError, TypeError, IndexError):  # not whoosh3 block postings
+        return None
+    return out
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """Decode a ``Positions`` posting value (whoosh.formats): a 4-byte count, then
+    the pickled position deltas."""
+    return list(accumulate(loads(value[4:] + b".")))
+
+
+def _phrase_by_matchers(reader, fieldname: str, btexts: list[bytes], local: list[int]) -> list[int]:
+    """The public-API version of ``_phrase_in_blocks`` (skip_to per candidate)."""
+    found: list[int] = []
+    try:
+        matchers = [reader.postings(fieldname, b) for b in btexts]
+    except Exception:  # a word missing from this field: no phrase here
+        return found
+    for doc in local:
+        positions = []
+        for m in matchers:
+            if m.is_active() and m.id() < doc:
+                m.skip_to(doc)
+            if not m.is_active() or m.id() != doc:
+                break
+            positions.append(set(m.value_as("positions")))
+        else:
+            if any(
+                all(p + i in positions[i] for i in range(1, len(positions))) for p in positions[0]
+            ):
+                found.append(doc)
+        if not all(m.is_active() for m in matchers):
+            break
+    return found
+
+
+def is_date_range(q: query.Query, searcher: Searcher) -> bool:
+    """Return True for a range over the ``date`` column (``DateRange`` or the
+    ``NumericRange`` the query parser makes for ``date:``) that ``date_range`` answers."""
+    if not isinstance(q, query.NumericRange) or q.fieldname != DATE_FIELD:
+        return False
+    fieldobj = _field(searcher, DATE_FIELD)
+    return isinstance(fieldobj, DATETIME) and fieldobj.column_type is not None
 
 
 def _field(searcher: Searcher, fieldname: str):
