@@ -27,69 +27,7 @@ import spacy
 from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
 
-Sentence = list[tuple[str, str]]  # (token, IOB tag)
-
-
-def read_conll(path: Path) -> Iterator[list[Sentence]]:
-    """Yield documents (lists of sentences of (token, tag)) from a CoNLL file."""
-    doc: list[Sentence] = []
-    sent: Sentence = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            if not parts:
-                if sent:
-                    doc.append(sent)
-                    sent = []
-                continue
-            if parts[0] == "-DOCSTART-":
-                if sent:
-                    doc.append(sent)
-                    sent = []
-                if doc:
-                    yield doc
-                doc = []
-                continue
-            sent.append((parts[0], parts[-1]))
-    if sent:
-        doc.append(sent)
-    if doc:
-        yield doc
-
-
-def conll_doc_text(doc: list[Sentence]) -> tuple[str, list[tuple[int, int, str]]]:
-    """Return (text, char spans) for one CoNLL document; IOB1 and IOB2 both accepted."""
-    pieces: list[str] = []
-    spans: list[tuple[int, int, str]] = []
-    pos = 0
-    for si, sent in enumerate(doc):
-        if si:
-            pieces.append("\n")
-            pos += 1
-        cur: list = []  # [start, end, label]
-        for ti, (tok, tag) in enumerate(sent):
-            if ti:
-                pieces.append(" ")
-                pos += 1
-            start, end = pos, pos + len(tok)
-            pieces.append(tok)
-            pos = end
-            if tag == "O":
-                if cur:
-                    spans.append(tuple(cur))
-                    cur = []
-                continue
-            prefix, label = tag.split("-", 1)
-            if cur and prefix == "I" and cur[2] == label:
-                cur[1] = end
-            else:
-                if cur:
-                    spans.append(tuple(cur))
-                cur = [start, end, label]
-        if cur:
-            spans.append(tuple(cur))
-    return "".join(pieces), spans
-
+from searchsvc.entities.evaluation import read_conll_spans
 
 _MARK = re.compile(r"\[([^\]]+)\]\((PER|ORG|LOC|MISC)\)")
 
@@ -162,8 +100,8 @@ def main() -> None:
     for name, path in (("train", args.train), ("dev", args.dev)):
         db = DocBin(store_user_data=False)
         n_docs = n_ents = 0
-        for conll_doc in read_conll(path):
-            doc = make_doc(nlp, *conll_doc_text(conll_doc))
+        for text, spans in read_conll_spans(path):
+            doc = make_doc(nlp, text, spans)
             db.add(doc)
             n_docs += 1
             n_ents += len(doc.ents)

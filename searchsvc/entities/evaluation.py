@@ -9,48 +9,15 @@ from pathlib import Path
 GOLD_MAP = {"PER": "actor", "ORG": "actor", "LOC": "location"}
 
 
-def read_conll_documents(path: str | Path) -> Iterator[tuple[str, set[tuple[int, int, str]]]]:
-    """Yield (text, gold spans) per document: sentences joined by "\\n", tokens by " ".
+def read_conll_spans(path: str | Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """Yield (text, spans) per CoNLL document: sentences joined by "\\n", tokens by " ".
 
-    Gold spans are (start, end, label) with label "actor" (PER, ORG) or "location" (LOC);
-    MISC is left out. Both IOB1 and IOB2 tagging are read.
+    Spans are (start, end, CoNLL label) character offsets, all labels kept (PER, ORG,
+    LOC, MISC); both IOB1 and IOB2 tagging are read. Training and scoring share it, so
+    the model learns from exactly the text it is scored on.
     """
     sentences: list[list[tuple[str, str]]] = []
     sent: list[tuple[str, str]] = []
-
-    def build() -> tuple[str, set[tuple[int, int, str]]]:
-        pieces: list[str] = []
-        gold: set[tuple[int, int, str]] = set()
-        pos = 0
-        for si, s in enumerate(sentences):
-            if si:
-                pieces.append("\n")
-                pos += 1
-            cur: list = []
-            for ti, (tok, tag) in enumerate(s):
-                if ti:
-                    pieces.append(" ")
-                    pos += 1
-                start, end = pos, pos + len(tok)
-                pieces.append(tok)
-                pos = end
-                if tag == "O":
-                    if cur:
-                        gold.add(tuple(cur))
-                        cur = []
-                    continue
-                prefix, lab = tag.split("-", 1)
-                if cur and prefix == "I" and cur[3] == lab:
-                    cur[1] = end
-                else:
-                    if cur:
-                        gold.add(tuple(cur))
-                    cur = [start, end, GOLD_MAP.get(lab), lab]
-            if cur:
-                gold.add(tuple(cur))
-        spans = {(s, e, lab) for s, e, lab, _raw in gold if lab}
-        return "".join(pieces), spans
-
     with Path(path).open(encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
@@ -59,14 +26,59 @@ def read_conll_documents(path: str | Path) -> Iterator[tuple[str, set[tuple[int,
                     sentences.append(sent)
                     sent = []
                 if parts and sentences:
-                    yield build()
+                    yield _document_spans(sentences)
                     sentences = []
                 continue
             sent.append((parts[0], parts[-1]))
     if sent:
         sentences.append(sent)
     if sentences:
-        yield build()
+        yield _document_spans(sentences)
+
+
+def _document_spans(
+    sentences: list[list[tuple[str, str]]],
+) -> tuple[str, list[tuple[int, int, str]]]:
+    pieces: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    pos = 0
+    for si, sentence in enumerate(sentences):
+        if si:
+            pieces.append("\n")
+            pos += 1
+        cur: list = []  # [start, end, label]
+        for ti, (tok, tag) in enumerate(sentence):
+            if ti:
+                pieces.append(" ")
+                pos += 1
+            start, end = pos, pos + len(tok)
+            pieces.append(tok)
+            pos = end
+            if tag == "O":
+                if cur:
+                    spans.append(tuple(cur))
+                    cur = []
+                continue
+            prefix, label = tag.split("-", 1)
+            if cur and prefix == "I" and cur[2] == label:
+                cur[1] = end
+            else:
+                if cur:
+                    spans.append(tuple(cur))
+                cur = [start, end, label]
+        if cur:
+            spans.append(tuple(cur))
+    return "".join(pieces), spans
+
+
+def read_conll_documents(path: str | Path) -> Iterator[tuple[str, set[tuple[int, int, str]]]]:
+    """Yield (text, gold spans) per document: sentences joined by "\\n", tokens by " ".
+
+    Gold spans are (start, end, label) with label "actor" (PER, ORG) or "location" (LOC);
+    MISC is left out.
+    """
+    for text, spans in read_conll_spans(path):
+        yield text, {(s, e, GOLD_MAP[lab]) for s, e, lab in spans if lab in GOLD_MAP}
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
