@@ -310,7 +310,7 @@ def _read_pid(path: Path) -> str | None:
         text = path.read_text().strip()
     except OSError:
         return None
-    return text if text.isdigit() else None
+    return text if text.isascii() and text.isdigit() else None
 
 
 def _fsync_dir(path: Path) -> None:

@@ -124,7 +124,7 @@ def _int(args: MultiDict, name: str, default: int) -> int:
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise BadQuery(f"{name} must be a positive whole number")
     return int(raw)
 

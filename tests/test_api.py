@@ -292,3 +292,10 @@ def test_other_endpoints_never_fail(client, text, field):
         get(client, f"/article/{A1}", q=text),
     ):
         assert response.status_code < 500, response.data[:300]
+
+
+@pytest.mark.parametrize("value", ["¹", "٣", "²⁰"])
+def test_non_ascii_digits_in_numeric_parameters_are_a_400(client, value):
+    response = client.get("/api/search", query_string={"q": "ankara", "page": value})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"

@@ -810,3 +810,87 @@ def test_phrase_falls_back_to_matchers(dated, monkeypatch):
     with dated._searcher() as (searcher, _gen):
         q = query.Phrase("text", ["budget", "talk"])
         assert ds.DocSets(searcher).docs(q, searcher).tolist() == sorted(q.docs(searcher))
+
+
+def test_date_columns_survive_a_reopen(tmp_path):
+    """After an incremental commit the new index version reuses the date arrays of
+    the segments it shares with the old one."""
+    from searchsvc.models import Paragraph
+    from searchsvc.schema import paragraph_to_document
+    from searchsvc.search import docsets as ds
+    from searchsvc.storage import IndexLocation
+
+    write_paragraphs(tmp_path, _dated_paragraphs())
+    b = WhooshSearchBackend(str(tmp_path))
+    assert search(b, "budget", date_from="2023").total_paragraphs == 6
+    with b._searcher() as (searcher, _gen):
+        ((sub, _offset),) = searcher.leaf_searchers()
+        before = ds.SEGMENTS.dates(sub.reader())
+    ix = IndexLocation(tmp_path).open()
+    writer = ix.writer()
+    extra = Paragraph(
+        id="f3f3f3f3f3f3f3f3#1",
+        article_id="f3f3f3f3f3f3f3f3",
+        position=1,
+        count=1,
+        text="budget talks again",
+        title="Budget",
+        date="2025-05-05",
+    )
+    writer.add_document(**paragraph_to_document(extra, "x\t0\t0"))
+    writer.commit(merge=False)
+    ix.close()
+    assert search(b, "budget", date_from="2023").total_paragraphs == 7
+    assert ids(search(b, "budget", sort="newest"))[0] == "f3f3f3f3f3f3f3f3#1"
+    with b._searcher() as (searcher, _gen):
+        assert len(searcher.leaf_searchers()) == 2
+        first = searcher.leaf_searchers()[0][0].reader()
+        assert ds.SEGMENTS.dates(first)[0] is before[0]
+    b.close()
+
+
+def test_damaged_positions_become_index_corrupt(tmp_path, monkeypatch):
+    from searchsvc.errors import IndexCorrupt
+    from searchsvc.search import docsets
+
+    backend = WhooshSearchBackend(str(build_sample_index(tmp_path)))  # nothing cached
+
+    with pytest.raises(__import__("pickle").UnpicklingError):
+        docsets._decode_positions(b"\x00\x00\x00\x02\xff\xfe")
+    original = docsets._decode_positions
+    monkeypatch.setattr(docsets, "_decode_positions", lambda v: original(v[:5] + b"\xff"))
+    with pytest.raises(IndexCorrupt, match="reindex --full"):
+        backend.search(SearchRequest(q='"humanitarian pause" nowhere', per_page=5))
+    backend.close()
+
+
+def test_whoosh_exception_classes_become_index_corrupt(backend, monkeypatch):
+    from whoosh.index import IndexError as WhooshIndexError
+
+    from searchsvc.errors import IndexCorrupt
+    from searchsvc.search import docsets
+
+    def broken(*args, **kwargs):
+        raise WhooshIndexError("damaged table of contents")
+
+    monkeypatch.setattr(docsets.DocSets, "postings", broken)
+    with pytest.raises(IndexCorrupt, match="reindex --full"):
+        backend.search(SearchRequest(q="humanitarian"))
+
+
+def test_date_column_read_in_one_piece_matches_the_column_reader(dated):
+    import numpy as np
+
+    from searchsvc.search import docsets as ds
+
+    with dated._searcher() as (searcher, _gen):
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            slow = np.fromiter(
+                reader.column_reader("date", translate=False),
+                dtype=np.uint64,
+                count=reader.doc_count_all(),
+            )
+            fast = ds._uint64_column(reader, "date")
+            assert fast.tolist() == slow.tolist()
+            assert (fast == np.iinfo(np.uint64).max).any()  # trailing undated docs

@@ -65,7 +65,15 @@ _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 # such as "Block tag error" too; searchsvc itself never does).
 _READ_ERRORS = (struct.error, zlib.error, EOFError, pickle.UnpicklingError)
 # Errors that mean a damaged file when Whoosh raises them, a bug when we do.
-_READ_ERRORS_IN_WHOOSH = (ValueError, OSError, IndexError, KeyError, OverflowError)
+_READ_ERRORS_IN_WHOOSH = (
+    ValueError,
+    OSError,
+    IndexError,
+    KeyError,
+    OverflowError,
+    TypeError,
+    AttributeError,
+)
 _WHOOSH_DIR = os.path.dirname(os.path.abspath(whoosh.__file__)) + os.sep
 
 
@@ -395,9 +403,12 @@ def _loose_phrase(words: list[str]) -> re.Pattern[str]:
 def is_read_error(exc: BaseException) -> bool:
     """Return True when ``exc`` reports an unreadable index: a decoding error
     (struct, zlib, pickle, end of file), Whoosh's bare ``Exception`` (e.g. "Block tag
-    error"), or a ValueError/OSError/IndexError/KeyError/OverflowError raised inside
-    Whoosh. Anything else (raised by searchsvc's code) is a bug, not damage."""
+    error") or one of its own exception classes, or a ValueError, OSError, TypeError
+    (...) raised inside Whoosh's code. The same errors raised by searchsvc's code are
+    bugs, not damage, and are not reported as IndexCorrupt."""
     if isinstance(exc, _READ_ERRORS) or type(exc) is Exception:
+        return True
+    if type(exc).__module__.split(".")[0] == "whoosh":
         return True
     if not isinstance(exc, _READ_ERRORS_IN_WHOOSH):
         return False

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from itertools import accumulate
-from pickle import loads
+from pickle import UnpicklingError, loads
 
 import numpy as np
 from whoosh import query
@@ -56,10 +56,7 @@ class SegmentColumns:
                     return found
         if not reader.has_column(DATE_FIELD):
             return None
-        count = reader.doc_count_all()
-        raw = np.fromiter(
-            reader.column_reader(DATE_FIELD, translate=False), dtype=np.uint64, count=count
-        )
+        raw = _uint64_column(reader, DATE_FIELD)
         present = raw != _MISSING
         values = np.where(present, raw, 0).astype(np.int64)
         if key is not None:
@@ -68,6 +65,24 @@ class SegmentColumns:
                 while len(self._arrays) > self.limit:
                     self._arrays.popitem(last=False)
         return values, present
+
+
+def _uint64_column(reader, fieldname: str) -> np.ndarray:
+    """Return a segment's unsigned 64-bit numeric column as an array, read in one
+    piece from the file (big-endian, documents past the written ones take the
+    column default); falls back to iterating the column reader."""
+    count = reader.doc_count_all()
+    column = reader.column_reader(fieldname, translate=False)
+    try:
+        if column._typecode != "Q" or column._fixedlen != 8:
+            raise TypeError(column._typecode)
+        stored = min(column._count, count)
+        raw = bytes(column._dbfile.get(column._basepos, stored * 8))
+        values = np.full(count, column._default, dtype=np.uint64)
+        values[:stored] = np.frombuffer(raw, dtype=">u8")
+        return values
+    except (AttributeError, TypeError, ValueError):  # another column type
+        return np.fromiter(column, dtype=np.uint64, count=count)
 
 
 def _segment_key(reader, fieldname: str) -> tuple | None:
@@ -427,8 +442,12 @@ def _block_positions(
 
 def _decode_positions(value: bytes) -> list[int]:
     """Decode a ``Positions`` posting value (whoosh.formats): a 4-byte count, then
-    the pickled position deltas."""
-    return list(accumulate(loads(value[4:] + b".")))
+    the pickled position deltas. Undecodable bytes raise UnpicklingError (reported
+    as a damaged index)."""
+    try:
+        return list(accumulate(loads(value[4:] + b".")))
+    except Exception as exc:  # damaged bytes can fail in many ways inside pickle
+        raise UnpicklingError(f"damaged positions in a posting: {exc}") from exc
 
 
 def _phrase_by_matchers(reader, fieldname: str, btexts: list[bytes], local: list[int]) -> list[int]:
