@@ -342,11 +342,6 @@ def test_damaged_index_gives_a_clear_message_and_full_rebuild_fixes_it(
     assert _hits(index_dir, "marlow") == 36
 
 
-@pytest.mark.xfail(
-    reason="search.py lets Whoosh read errors of a damaged posting file escape "
-    "(e.g. 'Exception: Block tag error'); needs mapping to IndexCorrupt there",
-    strict=False,
-)
 def test_garbage_inside_a_segment_is_reported_by_search(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "c", 30)
     index_dir = tmp_path / "ix"
