@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,28 @@ def shared_path(*parts: str) -> Path:
             f"shared data not found at {path} (tests using ../shared need it beside the repo)"
         )
     return path
+
+
+@contextmanager
+def hold_index_lock(index_dir: Path, seconds: int = 60) -> Iterator[subprocess.Popen]:
+    """Hold the reindex lock of ``index_dir`` in another process for the block; yield
+    that process (its pid is the one a busy reindex must name). It is killed on exit,
+    leaving a stale lock file behind, as a crashed reindex would."""
+    code = (
+        "import time\n"
+        "from searchsvc.storage import IndexLocation\n"
+        f"with IndexLocation({str(index_dir)!r}).lock():\n"
+        "    print('locked', flush=True)\n"
+        f"    time.sleep({seconds})\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 SEED_LIKE = """Ministers meet in Ankara for ceasefire talks

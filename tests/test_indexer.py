@@ -16,6 +16,8 @@ from searchsvc.errors import IndexBusy, IndexMissing, SearchsvcError
 from searchsvc.indexer import reindex
 from searchsvc.storage import IndexLocation
 
+from .conftest import hold_index_lock
+
 
 def _texts_matching(index_dir: Path, word: str) -> list[str]:
     ix = IndexLocation(index_dir).open()
@@ -139,23 +141,11 @@ def test_two_workers_give_the_same_index_as_one(article_dir, tmp_path):
 
 def test_second_reindex_while_one_runs_fails_with_a_clear_message(article_dir, tmp_path):
     index_dir = tmp_path / "ix"
-    code = (
-        "import sys, time\n"
-        "from searchsvc.storage import IndexLocation\n"
-        f"with IndexLocation({str(index_dir)!r}).lock():\n"
-        "    print('locked', flush=True)\n"
-        "    time.sleep(30)\n"
-    )
-    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with hold_index_lock(index_dir) as holder:
         with pytest.raises(IndexBusy, match=f"another reindex \\(pid {holder.pid}\\)"):
             reindex([article_dir], index_dir, entities=False, workers=1)
         with pytest.raises(IndexBusy):
             reindex([article_dir], index_dir, entities=False, workers=1, wait=0.5)
-    finally:
-        holder.kill()
-        holder.wait()
     assert reindex([article_dir], index_dir, entities=False, workers=1).articles == 6
 
 

@@ -30,6 +30,8 @@ from click.testing import CliRunner
 from searchsvc.cli import main
 from searchsvc.storage import IndexLocation
 
+from .conftest import hold_index_lock
+
 SEARCHSVC = [sys.executable, "-m", "searchsvc.cli"]
 
 
@@ -49,6 +51,12 @@ def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*SEARCHSVC, *args], capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def _reindex_in_process(runner: CliRunner, index_dir: Path, *paths: Path, full: bool = False):
+    """Return the click Result of `searchsvc reindex --no-entities -q` run in-process."""
+    args = ["reindex", *(["--full"] if full else []), "--no-entities", "-q"]
+    return runner.invoke(main, [*args, "--index", str(index_dir), *map(str, paths)])
 
 
 def _assert_clean_failure(result: subprocess.CompletedProcess, *needles: str) -> None:
@@ -141,9 +149,7 @@ def test_disk_full_simulated_gives_a_clear_message(tmp_path: Path, monkeypatch) 
     corpus = _corpus(tmp_path / "c", 40)
     index_dir = tmp_path / "ix"
     runner = CliRunner()
-    ok = runner.invoke(
-        main, ["reindex", "--no-entities", "-q", "--index", str(index_dir), str(corpus)]
-    )
+    ok = _reindex_in_process(runner, index_dir, corpus)
     assert ok.exit_code == 0, ok.output
     more = _corpus(tmp_path / "more", 40, tag="m")
     written = {"bytes": 0}
@@ -177,9 +183,7 @@ def test_disk_full_simulated_gives_a_clear_message(tmp_path: Path, monkeypatch) 
         assert isinstance(result.exception, SystemExit), result.exception
         assert "disk full" in result.output and "Traceback" not in result.output
     monkeypatch.setattr(structfile.StructFile, "write", real_write)
-    result = runner.invoke(
-        main, ["reindex", "--no-entities", "-q", "--index", str(index_dir), str(corpus), str(more)]
-    )
+    result = _reindex_in_process(runner, index_dir, corpus, more)
     assert result.exit_code == 0, result.output
     assert _hits(index_dir, "barriersm") == 40 * 6
 
@@ -311,12 +315,7 @@ def test_damaged_index_gives_a_clear_message_and_full_rebuild_fixes_it(
     corpus = _corpus(tmp_path / "c", 6)
     index_dir = tmp_path / "ix"
     runner = CliRunner()
-    assert (
-        runner.invoke(
-            main, ["reindex", "--no-entities", "-q", "--index", str(index_dir), str(corpus)]
-        ).exit_code
-        == 0
-    )
+    assert _reindex_in_process(runner, index_dir, corpus).exit_code == 0
     gen = IndexLocation(index_dir).current_dir()
     assert gen is not None
     hurt, fix = DAMAGE[damage]
@@ -327,17 +326,13 @@ def test_damaged_index_gives_a_clear_message_and_full_rebuild_fixes_it(
         assert isinstance(result.exception, SystemExit), (args, repr(result.exception))
         assert fix in result.output, (args, result.output)
     # an update either refuses with the same advice, or rebuilds what it cannot read
-    update = runner.invoke(
-        main, ["reindex", "--no-entities", "-q", "--index", str(index_dir), str(corpus)]
-    )
+    update = _reindex_in_process(runner, index_dir, corpus)
     if update.exit_code == 0:
         assert _hits(index_dir, "marlow") == 36
     else:
         assert isinstance(update.exception, SystemExit), repr(update.exception)
         assert "reindex --full" in update.output, update.output
-    rebuilt = runner.invoke(
-        main, ["reindex", "--full", "--no-entities", "-q", "--index", str(index_dir), str(corpus)]
-    )
+    rebuilt = _reindex_in_process(runner, index_dir, corpus, full=True)
     assert rebuilt.exit_code == 0, rebuilt.output
     assert _hits(index_dir, "marlow") == 36
 
@@ -346,12 +341,7 @@ def test_garbage_inside_a_segment_is_reported_by_search(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "c", 30)
     index_dir = tmp_path / "ix"
     runner = CliRunner()
-    assert (
-        runner.invoke(
-            main, ["reindex", "--no-entities", "-q", "--index", str(index_dir), str(corpus)]
-        ).exit_code
-        == 0
-    )
+    assert _reindex_in_process(runner, index_dir, corpus).exit_code == 0
     gen = IndexLocation(index_dir).current_dir()
     seg = next(p for p in sorted(gen.iterdir()) if p.suffix in (".seg", ".pst"))
     size = seg.stat().st_size
@@ -373,21 +363,9 @@ def test_garbage_inside_a_segment_is_reported_by_search(tmp_path: Path) -> None:
 def test_live_lock_is_respected_and_stale_lock_is_cleared(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "c", 3)
     index_dir = tmp_path / "ix"
-    code = (
-        "import sys, time\n"
-        "from searchsvc.storage import IndexLocation\n"
-        f"with IndexLocation({str(index_dir)!r}).lock():\n"
-        "    print('locked', flush=True)\n"
-        "    time.sleep(60)\n"
-    )
-    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with hold_index_lock(index_dir) as holder:
         busy = _cli("reindex", "--no-entities", "-q", "--index", str(index_dir), str(corpus))
         _assert_clean_failure(busy, f"another reindex (pid {holder.pid})", "--wait")
-    finally:
-        holder.kill()
-        holder.wait()
     # the holder died holding the lock: its lock file is still there, and ignored
     assert (index_dir / ".reindex.lock").read_text().strip() == str(holder.pid)
     again = _cli("reindex", "--no-entities", "-q", "--index", str(index_dir), str(corpus))
