@@ -20,41 +20,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.support.charset import accent_map
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, Schema
 
 from . import whooshfix  # noqa: F401  (patches Whoosh before any index is opened)
+from .analysis import NAME_KIND, TEXT_KIND, AnalysedText, name_analyzer, text_analyzer
 from .models import Paragraph, Place
+
+__all__ = ["build_schema", "name_analyzer", "text_analyzer"]
 
 TITLE_BOOST = 2.0
 
-# Words: letters, digits and inner apostrophes/hyphen-free; "Israel-Hamas" gives two words.
-WORD_PATTERN = r"\w+(?:['’]\w+)*"
 
+class ExactDate(DATETIME):
+    """DATETIME indexed as one term per value. Whoosh's default adds eight coarser
+    terms per date for its tiered range queries; searchsvc reads date ranges from the
+    sortable column instead, so those terms only cost indexing time."""
 
-def text_analyzer():
-    """Return the analyzer for body and headline text: words, lowercased, accents
-    folded, English stop words removed, Porter-stemmed."""
-    return (
-        RegexTokenizer(WORD_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(minsize=1)
-        | StemFilter()
-    )
-
-
-def name_analyzer():
-    """Return the analyzer for names (actors, places, sources): words, lowercased,
-    accents folded, no stemming and no stop words."""
-    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.shift_step = 0
 
 
 def build_schema() -> Schema:
@@ -64,27 +48,21 @@ def build_schema() -> Schema:
         article_id=ID(stored=True),
         path=ID(stored=True),
         source_key=ID(stored=False),
-        position=NUMERIC(int, stored=True, sortable=True),
-        count=NUMERIC(int, stored=True),
-        title=TEXT(
-            stored=True,
-            analyzer=text_analyzer(),
-            phrase=True,
-            field_boost=TITLE_BOOST,
-            spelling=True,
-        ),
-        text=TEXT(stored=True, analyzer=text_analyzer(), phrase=True, spelling=True),
+        position=NUMERIC(int, stored=True, sortable=True, shift_step=0),
+        count=STORED(),
+        title=AnalysedText(TEXT_KIND, stored=True, field_boost=TITLE_BOOST),
+        text=AnalysedText(TEXT_KIND, stored=True),
         source=ID(stored=True),
-        source_terms=TEXT(analyzer=name_analyzer(), phrase=True),
-        date=DATETIME(stored=True, sortable=True),
+        source_terms=AnalysedText(NAME_KIND),
+        date=ExactDate(stored=True, sortable=True),
         url=STORED(),
         author=STORED(),
         actors=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        actor_terms=TEXT(analyzer=name_analyzer(), phrase=True),
+        actor_terms=AnalysedText(NAME_KIND),
         locations=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        location_terms=TEXT(analyzer=name_analyzer(), phrase=True),
+        location_terms=AnalysedText(NAME_KIND),
         countries=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
-        country_terms=TEXT(analyzer=name_analyzer(), phrase=True),
+        country_terms=AnalysedText(NAME_KIND),
         places=STORED(),
     )
 

@@ -104,7 +104,7 @@ def tiny_tmpfs(path: Path, size: str) -> Iterator[Path]:
 def test_disk_full_on_a_real_tiny_file_system(tmp_path: Path) -> None:
     small = _corpus(tmp_path / "small", 5)
     big = _corpus(tmp_path / "big", 600, tag="b")
-    with tiny_tmpfs(tmp_path / "fs", "4m") as fs:
+    with tiny_tmpfs(tmp_path / "fs", "2m") as fs:
         index_dir = fs / "ix"
         assert _index(index_dir, small) == 0
         before = _hits(index_dir, "marlow")

@@ -690,13 +690,7 @@ class WhooshSearchBackend:
             ]
             if not unknown:
                 return None
-            # Correct the word as typed, not its stem ("ecomony", not "ecomoni").
-            surface = {}
-            for t in spell_q.all_tokens():
-                start, end = getattr(t, "startchar", None), getattr(t, "endchar", None)
-                if start is not None and end is not None:
-                    surface[t.text] = parsed.text[start:end].lower()
-            correctors = {f: _NearWords(reader, f, surface) for f in fields}
+            correctors = {f: _NearWords(reader, f) for f in fields}
             corrector = SimpleQueryCorrector(correctors, unknown, prefix=SPELL_PREFIX, maxdist=2)
             correction = corrector.correct_query(spell_q, parsed.text)
             text = correction.string
@@ -717,26 +711,46 @@ class WhooshSearchBackend:
 class _NearWords(Corrector):
     """Suggests index words within a few edits (insertions, deletions, substitutions and
     transpositions of neighbours), closest first, then most frequent. Reads only the
-    words sharing the first ``prefix`` letters and of similar length, which is much
-    cheaper than Whoosh's automaton walk over the whole spelling lexicon."""
+    terms sharing the first ``prefix`` letters and of similar length, which is much
+    cheaper than Whoosh's automaton walk over the whole lexicon.
 
-    def __init__(self, reader: Any, fieldname: str, surface: dict[str, str] | None = None):
+    A stemmed field is corrected stem to stem ("ecomoni" -> "economi"), and the
+    suggestion is then shown as a word an indexed paragraph really uses ("economy")."""
+
+    def __init__(self, reader: Any, fieldname: str):
         self.reader = reader
-        self.surface = surface or {}
         self.fieldname = fieldname
-        self.spellfield = reader.schema[fieldname].spelling_fieldname(fieldname)
+        self.analyzer = reader.schema[fieldname].analyzer
+        self.stemmed = bool(self.analyzer and self.analyzer.has_morph())
+
+    def suggest(self, text: str, limit: int = 5, maxdist: int = 2, prefix: int = 0) -> list[str]:
+        """Return up to ``limit`` words close to ``text``, best first."""
+        found = super().suggest(text, limit=limit, maxdist=maxdist, prefix=prefix)
+        return [self._surface(term) for term in found] if self.stemmed else found
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         reader = self.reader
-        text = self.surface.get(text, text)
-        for btext in reader.expand_prefix(self.spellfield, text[:prefix]):
+        for btext in reader.expand_prefix(self.fieldname, text[:prefix]):
             word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
             if abs(len(word) - len(text)) > maxdist or word == text:
                 continue
             dist = _edits(text, word, maxdist)
             if dist <= maxdist:
-                freq = reader.doc_frequency(self.spellfield, btext) or 1
+                freq = reader.doc_frequency(self.fieldname, btext) or 1
                 yield (-dist + min(freq, 10**6) / 10**7, word)
+
+    def _surface(self, term: str) -> str:
+        """Return ``term`` as it is written (lowercased) in the first paragraph that
+        uses it, or the term itself when no stored text shows it."""
+        try:
+            docnum = self.reader.postings(self.fieldname, term).id()
+            stored = self.reader.stored_fields(docnum).get(self.fieldname) or ""
+            for token in self.analyzer(stored, chars=True):
+                if token.text == term:
+                    return stored[token.startchar : token.endchar].lower()
+        except Exception:  # a damaged or missing posting: fall back to the term
+            pass
+        return term
 
 
 def _edits(a: str, b: str, limit: int) -> int:
