@@ -33,9 +33,10 @@ from ..errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
 from ..models import Hit, IndexStats, Paragraph, SearchPage, SearchRequest
 from ..schema import parse_date, stored_to_paragraph
 from ..storage import FIX_HINT, IndexLocation
-from .docsets import DocSets
+from .docsets import DocSets, numeric_column
 from .facets import ValueTable, fold
 from .highlight import highlight, match_spec
+from .lexicon import edit_distance, lexicon_for
 from .query import ParsedQuery, QueryBuilder, describe, name_words
 from .scoring import FieldLengths, Scorer, Unsupported, top
 
@@ -279,15 +280,11 @@ class SortKeys:
             reader = sub.reader()
             count = reader.doc_count_all()
             if docsets is None and reader.has_column("date"):
-                raw = np.fromiter(
-                    reader.column_reader("date", translate=False), dtype=np.uint64, count=count
-                )
+                raw = numeric_column(reader, "date")
                 missing = raw >= np.uint64(_UNDATED)
                 dates[offset : offset + count] = np.where(missing, _UNDATED, raw.astype(np.int64))
             if reader.has_column("position"):
-                positions[offset : offset + count] = np.fromiter(
-                    reader.column_reader("position", translate=False), dtype=np.int64, count=count
-                )
+                positions[offset : offset + count] = numeric_column(reader, "position", np.int64)
         return cls(dates, positions)
 
     def order(self, docs: np.ndarray, newest: bool, n: int) -> np.ndarray:
@@ -710,9 +707,8 @@ class WhooshSearchBackend:
 
 class _NearWords(Corrector):
     """Suggests index words within a few edits (insertions, deletions, substitutions and
-    transpositions of neighbours), closest first, then most frequent. Reads only the
-    terms sharing the first ``prefix`` letters and of similar length, which is much
-    cheaper than Whoosh's automaton walk over the whole lexicon.
+    transpositions of neighbours), closest first, then most frequent, from the field's
+    cached ``Lexicon``.
 
     A stemmed field is corrected stem to stem ("ecomoni" -> "economi"), and the
     suggestion is then shown as a word an indexed paragraph really uses ("economy")."""
@@ -730,14 +726,12 @@ class _NearWords(Corrector):
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         reader = self.reader
-        for btext in reader.expand_prefix(self.fieldname, text[:prefix]):
-            word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-            if abs(len(word) - len(text)) > maxdist or word == text:
+        for word in lexicon_for(reader, self.fieldname).within(text, maxdist, prefix):
+            if word == text:
                 continue
-            dist = _edits(text, word, maxdist)
-            if dist <= maxdist:
-                freq = reader.doc_frequency(self.fieldname, btext) or 1
-                yield (-dist + min(freq, 10**6) / 10**7, word)
+            dist = edit_distance(text, word, maxdist)
+            freq = reader.doc_frequency(self.fieldname, word) or 1
+            yield (-dist + min(freq, 10**6) / 10**7, word)
 
     def _surface(self, term: str) -> str:
         """Return ``term`` as it is written (lowercased) in the first paragraph that
@@ -751,25 +745,6 @@ class _NearWords(Corrector):
         except Exception:  # a damaged or missing posting: fall back to the term
             pass
         return term
-
-
-def _edits(a: str, b: str, limit: int) -> int:
-    """Return the optimal-string-alignment distance of ``a`` and ``b`` (stops early,
-    returning ``limit + 1``, once it must exceed ``limit``)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _score(results: Any, i: int, sortedby: Any) -> float:

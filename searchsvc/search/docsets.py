@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from itertools import accumulate
 from pickle import UnpicklingError, loads
 
@@ -47,7 +48,7 @@ class SegmentColumns:
         """Return (values, present) for the ``date`` column of one segment reader:
         int64 ``datetime_to_long`` values and a bool mask of documents with a date;
         None when the segment has no such column."""
-        key = _segment_key(reader, DATE_FIELD)
+        key = segment_key(reader, DATE_FIELD)
         if key is not None:
             with self._lock:
                 found = self._arrays.get(key)
@@ -56,7 +57,7 @@ class SegmentColumns:
                     return found
         if not reader.has_column(DATE_FIELD):
             return None
-        raw = _uint64_column(reader, DATE_FIELD)
+        raw = numeric_column(reader, DATE_FIELD)
         present = raw != _MISSING
         values = np.where(present, raw, 0).astype(np.int64)
         if key is not None:
@@ -67,25 +68,30 @@ class SegmentColumns:
         return values, present
 
 
-def _uint64_column(reader, fieldname: str) -> np.ndarray:
-    """Return a segment's unsigned 64-bit numeric column as an array, read in one
-    piece from the file (big-endian, documents past the written ones take the
+# struct typecodes of Whoosh's fixed-width numeric columns -> big-endian numpy dtypes
+_COLUMN_DTYPES = {"Q": ">u8", "q": ">i8", "I": ">u4", "i": ">i4", "H": ">u2", "h": ">i2"}
+
+
+def numeric_column(reader, fieldname: str, dtype=np.uint64) -> np.ndarray:
+    """Return a segment's fixed-width numeric column as an array of ``dtype``, read in
+    one piece from the file (big-endian; documents past the written ones take the
     column default); falls back to iterating the column reader."""
     count = reader.doc_count_all()
     column = reader.column_reader(fieldname, translate=False)
     try:
-        if column._typecode != "Q" or column._fixedlen != 8:
+        stored_dtype = np.dtype(_COLUMN_DTYPES[column._typecode])
+        if column._fixedlen != stored_dtype.itemsize:
             raise TypeError(column._typecode)
         stored = min(column._count, count)
-        raw = bytes(column._dbfile.get(column._basepos, stored * 8))
-        values = np.full(count, column._default, dtype=np.uint64)
-        values[:stored] = np.frombuffer(raw, dtype=">u8")
+        raw = bytes(column._dbfile.get(column._basepos, stored * stored_dtype.itemsize))
+        values = np.full(count, column._default, dtype=dtype)
+        values[:stored] = np.frombuffer(raw, dtype=stored_dtype)
         return values
-    except (AttributeError, TypeError, ValueError):  # another column type
-        return np.fromiter(column, dtype=np.uint64, count=count)
+    except (AttributeError, KeyError, TypeError, ValueError):  # another column type
+        return np.fromiter(column, dtype=dtype, count=count)
 
 
-def _segment_key(reader, fieldname: str) -> tuple | None:
+def segment_key(reader, fieldname: str) -> tuple | None:
     """Return a key naming one segment, or None if unknown. Segment ids are random
     and never reused, so a segment found under the same id (in any folder, e.g. a
     copy of an index) holds the same documents."""
@@ -99,6 +105,28 @@ def _segment_key(reader, fieldname: str) -> tuple | None:
 SEGMENTS = SegmentColumns()
 
 
+def _matcher_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Return the document numbers and weights of a W3 leaf matcher, read a block at a
+    time (raises AttributeError/TypeError for another codec)."""
+    ids, weights = [], []
+    while True:
+        if matcher._data is None:
+            matcher._read_data()
+        raw = np.asarray(matcher._data[0], dtype=np.int64)
+        ids.append(raw if matcher._byteids else np.cumsum(raw))
+        w = matcher._data[1]
+        if w is None or isinstance(w, float):
+            weights.append(np.full(len(raw), 1.0 if w is None else w))
+        else:
+            weights.append(np.asarray(w, dtype=np.float64))
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    if len(ids) == 1:
+        return ids[0], weights[0]
+    return np.concatenate(ids), np.concatenate(weights)
+
+
 def leaf_postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Return the segment-local document numbers and weights of one term (deleted
     documents included), read a block at a time."""
@@ -106,24 +134,7 @@ def leaf_postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.
     fieldobj = reader.schema[fieldname]
     try:
         if terms is not None:
-            matcher = terms.matcher(fieldname, btext, fieldobj.format)
-            ids, weights = [], []
-            while True:
-                if matcher._data is None:
-                    matcher._read_data()
-                raw = np.asarray(matcher._data[0], dtype=np.int64)
-                ids.append(raw if matcher._byteids else np.cumsum(raw))
-                w = matcher._data[1]
-                if w is None or isinstance(w, float):
-                    weights.append(np.full(len(raw), 1.0 if w is None else w))
-                else:
-                    weights.append(np.asarray(w, dtype=np.float64))
-                if matcher._lastblock:
-                    break
-                matcher._goto(matcher._nextoffset)
-            if len(ids) == 1:
-                return ids[0], weights[0]
-            return np.concatenate(ids), np.concatenate(weights)
+            return _matcher_postings(terms.matcher(fieldname, btext, fieldobj.format))
     except (AttributeError, TypeError):  # another codec: use the public API
         pass
     except Exception:  # TermNotFound and friends
@@ -139,6 +150,33 @@ def leaf_postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.
     except Exception:
         return EMPTY, EMPTY_WEIGHTS
     return np.array(ids_list, dtype=np.int64), np.array(weights_list, dtype=np.float64)
+
+
+def field_postings(reader, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]:
+    """Return (term, segment-local document numbers) for every term of ``fieldname``
+    in one segment reader, in term order, walking the term table once. A term in one
+    or two documents is answered from its term info (first and last document) without
+    reading its postings: the long tail of names costs nothing more."""
+    terms = getattr(reader, "_terms", None)
+    fieldobj = reader.schema[fieldname]
+    try:
+        items = terms.items_from(fieldname, b"")
+        postings_reader = terms._codec.postings_reader
+        postfile = terms._postfile
+    except (AttributeError, TypeError):  # another codec: one lookup per term
+        for btext in reader.lexicon(fieldname):
+            yield btext, leaf_postings(reader, fieldname, btext)[0]
+        return
+    for (field, btext), info in items:
+        if field != fieldname:
+            return
+        df = info.doc_frequency()
+        if df == 1:
+            yield btext, np.array([info.min_id()], dtype=np.int64)
+        elif df == 2:
+            yield btext, np.array([info.min_id(), info.max_id()], dtype=np.int64)
+        else:
+            yield btext, _matcher_postings(postings_reader(postfile, info, fieldobj.format))[0]
 
 
 def leaf_ids(reader, fieldname: str, btext: bytes) -> np.ndarray:

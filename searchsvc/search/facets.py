@@ -2,21 +2,27 @@
 
 For each keyword field (actors, locations, source, article_id) a ``ValueTable`` maps
 every document number of the searcher to the ids of the values it carries, as a CSR
-pair of arrays (``indptr``, ``values``). It is built once per searcher from the
-field's postings; counting a facet over a result set is then a gather and a
-``bincount`` over the matching documents' values, with no stored fields read.
+pair of arrays (``indptr``, ``values``). It is built once per index version from
+per-segment pieces (each segment's names and postings, read once and kept while the
+segment lives: after an incremental commit only the new segments are read); counting a
+facet over a result set is then a gather and a ``bincount`` over the matching
+documents' values, with no stored fields read.
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh.searching import Searcher
 
 from ..models import FacetValue
-from .docsets import leaf_ids
+from .docsets import field_postings, segment_key
+
+SEGMENT_CACHE = 256  # per-segment (field) pieces kept, at most
 
 
 def fold(text: str) -> str:
@@ -39,7 +45,7 @@ class ValueTable:
 
     @classmethod
     def build(cls, searcher: Searcher, fieldname: str) -> ValueTable:
-        """Return the table of ``fieldname`` read from the searcher's postings."""
+        """Return the table of ``fieldname`` for the searcher's documents."""
         ndocs = searcher.doc_count_all()
         ids: dict[str, int] = {}
         doc_parts: list[np.ndarray] = []
@@ -48,21 +54,20 @@ class ValueTable:
             reader = sub.reader()
             if fieldname not in reader.schema:
                 continue
-            for term in reader.lexicon(fieldname):
-                name = term.decode("utf-8") if isinstance(term, bytes) else term
-                if not name:
-                    continue
-                docs = leaf_ids(reader, fieldname, term)
-                if not len(docs):
-                    continue
-                value_id = ids.setdefault(name, len(ids))
-                doc_parts.append(docs + offset)
-                value_parts.append(np.full(len(docs), value_id, dtype=np.int32))
+            piece = SEGMENT_VALUES.get(reader, fieldname)
+            if not len(piece.docs):
+                continue
+            setdefault = ids.setdefault
+            global_ids = np.fromiter(
+                (setdefault(name, len(ids)) for name in piece.names),
+                dtype=np.int32,
+                count=len(piece.names),
+            )
+            doc_parts.append(piece.docs + offset)
+            value_parts.append(global_ids[piece.values])
         if doc_parts:
             docs = np.concatenate(doc_parts)
             values = np.concatenate(value_parts)
-            order = np.argsort(docs, kind="stable")
-            docs, values = docs[order], values[order]
         else:
             docs = np.zeros(0, dtype=np.int64)
             values = np.zeros(0, dtype=np.int32)
@@ -139,3 +144,64 @@ class ValueTable:
         ]
         found.sort(key=lambda i: (-int(self.doc_freq[i]), self.names[i]))
         return [self.names[i] for i in found[:limit]]
+
+
+@dataclass
+class SegmentPiece:
+    """One segment's values of one keyword field: ``names`` and, sorted by document,
+    the segment-local document numbers and the index in ``names`` of each value."""
+
+    names: list[str]
+    docs: np.ndarray  # int64
+    values: np.ndarray  # int32
+
+    @classmethod
+    def read(cls, reader, fieldname: str) -> SegmentPiece:
+        """Return the piece read from one segment reader's postings."""
+        names: list[str] = []
+        doc_parts: list[np.ndarray] = []
+        value_parts: list[np.ndarray] = []
+        for term, docs in field_postings(reader, fieldname):
+            name = term.decode("utf-8") if isinstance(term, bytes) else term
+            if not name or not len(docs):
+                continue
+            doc_parts.append(docs)
+            value_parts.append(np.full(len(docs), len(names), dtype=np.int32))
+            names.append(name)
+        if not doc_parts:
+            return cls(names, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        docs = np.concatenate(doc_parts)
+        values = np.concatenate(value_parts)
+        order = np.argsort(docs, kind="stable")
+        return cls(names, docs[order], values[order])
+
+
+class SegmentValues:
+    """``SegmentPiece`` per (segment, field), shared by every index version holding
+    the segment (segments never change; deleted documents are left out by the
+    result sets that are counted, not here)."""
+
+    def __init__(self, limit: int = SEGMENT_CACHE):
+        self.limit = limit
+        self._pieces: OrderedDict[tuple, SegmentPiece] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, reader, fieldname: str) -> SegmentPiece:
+        """Return the piece of ``fieldname`` in one segment reader."""
+        key = segment_key(reader, fieldname)
+        if key is not None:
+            with self._lock:
+                found = self._pieces.get(key)
+                if found is not None:
+                    self._pieces.move_to_end(key)
+                    return found
+        piece = SegmentPiece.read(reader, fieldname)
+        if key is not None:
+            with self._lock:
+                self._pieces[key] = piece
+                while len(self._pieces) > self.limit:
+                    self._pieces.popitem(last=False)
+        return piece
+
+
+SEGMENT_VALUES = SegmentValues()

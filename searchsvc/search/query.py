@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from whoosh import qparser, query
 from whoosh.fields import DATETIME, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser
-from whoosh.reading import IndexReader
 
 from ..errors import BadQuery
 from ..schema import build_schema, name_analyzer
+from .lexicon import lexicon_for
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
@@ -62,14 +62,15 @@ _PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 
 
 class LexiconFuzzyTerm(query.FuzzyTerm):
-    """A typo-tolerant term matched against the field's own (stemmed) terms.
-
-    Whoosh's segment reader looks fuzzy words up in the separate unstemmed spelling
-    words of a stemmed field, which then never match the stemmed postings."""
+    """A typo-tolerant term matched against the field's own (stemmed) terms, found
+    through the field's cached ``Lexicon`` (Whoosh computes an edit distance against
+    every term sharing the first letter)."""
 
     def _btexts(self, ixreader):
-        return IndexReader.terms_within(
-            ixreader, self.fieldname, self.text, self.maxdist, prefix=self.prefixlength
+        if self.fieldname not in ixreader.schema:
+            return iter(())
+        return lexicon_for(ixreader, self.fieldname).within(
+            self.text, self.maxdist, prefix=self.prefixlength
         )
 
 
