@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import re
 import sys
+import threading
 from typing import Any
 
 import click
@@ -312,12 +314,27 @@ def serve(host: str, port: int, threads: int, index_dir: str) -> None:
             err=True,
         )
     app = create_app({"INDEX_DIR": index_dir})
+    threading.Thread(target=_warm, args=(app,), name="searchsvc-warm", daemon=True).start()
     server = create_server(app, host=host, port=port, threads=threads)
     click.echo(f"searchsvc serving {index_dir} at http://{host}:{server.effective_port}/")
     try:
         server.run()
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+def _warm(app: Any) -> None:
+    """Prepare the index's shared tables while the server starts (searches arriving
+    meanwhile wait for them); a missing or damaged index is reported by searches."""
+    from .web import BACKEND_KEY
+
+    warm = getattr(app.extensions[BACKEND_KEY], "warm", None)
+    if warm is None:
+        return
+    try:
+        warm()
+    except Exception as exc:  # noqa: BLE001 (reported again, clearly, by the first search)
+        logging.getLogger("searchsvc").info("index not prepared at start: %s", exc)
 
 
 # --- status ------------------------------------------------------------------------

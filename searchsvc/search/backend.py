@@ -37,7 +37,7 @@ from .docsets import DocSets, numeric_column
 from .facets import ValueTable, fold
 from .highlight import highlight, match_spec
 from .lexicon import edit_distance, lexicon_for
-from .query import ParsedQuery, QueryBuilder, describe, name_words
+from .query import DEFAULT_FIELDS, ParsedQuery, QueryBuilder, describe, name_words
 from .scoring import FieldLengths, Scorer, Unsupported, top
 
 LOG = logging.getLogger("searchsvc.search")
@@ -494,10 +494,14 @@ class WhooshSearchBackend:
             gen.retire()
 
     def warm(self) -> None:
-        """Open the index and build the facet tables now rather than on first search."""
+        """Open the index and build what searches share (facet tables, sort keys, the
+        word lists of typo-tolerant terms) now rather than during the first searches."""
         with self._searcher() as (searcher, gen):
             for fieldname in (*FACET_FIELDS.values(), "article_id"):
                 gen.table(fieldname, searcher)
+            gen.sort_keys(searcher)
+            for fieldname in DEFAULT_FIELDS:
+                lexicon_for(searcher.reader(), fieldname)
 
     # -- SearchBackend -----------------------------------------------------------------
 

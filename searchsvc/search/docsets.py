@@ -156,7 +156,9 @@ def field_postings(reader, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]
     """Return (term, segment-local document numbers) for every term of ``fieldname``
     in one segment reader, in term order, walking the term table once. A term in one
     or two documents is answered from its term info (first and last document) without
-    reading its postings: the long tail of names costs nothing more."""
+    reading its postings: the long tail of names costs nothing more; so is a term whose
+    documents are consecutive (its document count fills the span from first to last),
+    as an article's paragraphs are."""
     terms = getattr(reader, "_terms", None)
     fieldobj = reader.schema[fieldname]
     try:
@@ -171,10 +173,11 @@ def field_postings(reader, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]
         if field != fieldname:
             return
         df = info.doc_frequency()
-        if df == 1:
-            yield btext, np.array([info.min_id()], dtype=np.int64)
+        first, last = info.min_id(), info.max_id()
+        if last - first + 1 == df:
+            yield btext, np.arange(first, last + 1, dtype=np.int64)
         elif df == 2:
-            yield btext, np.array([info.min_id(), info.max_id()], dtype=np.int64)
+            yield btext, np.array([first, last], dtype=np.int64)
         else:
             yield btext, _matcher_postings(postings_reader(postfile, info, fieldobj.format))[0]
 
