@@ -359,7 +359,24 @@ def throughput(server: Server, queries: list[BenchQuery], clients: int, seconds:
 
 
 def bench_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """Index, search and compare one collection size; return its figures."""
+    """Index, search and compare one collection size; return its figures. With
+    ``--reuse``, the indexes and FTS5 database of an earlier run of this size are
+    searched again and its build figures (saved beside them) are reported."""
+    record = work / f"build-{size}.json"
+    if args.reuse and record.exists():
+        out = json.loads(record.read_text("utf-8"))
+        print(f"\n== {size}: reusing the indexes built at {out.get('built', '?')}")
+    else:
+        out = build_size(size, args, work)
+        if "error" in out:
+            return out
+        out["built"] = datetime.now(UTC).isoformat(timespec="seconds")
+        record.write_text(json.dumps(out, indent=2), "utf-8")
+    return search_size(size, args, work, out)
+
+
+def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Build the index(es) and the FTS5 database of one size; return their figures."""
     out: dict[str, Any] = {"size": size}
     index_dir = work / f"ix-{size}"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -440,17 +457,27 @@ def bench_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             index_dir = ent_dir
         else:
             out["index_entities"] = {"error": "failed"}
-
-    queries = queries_from_index(index_dir, args.query_seed)[: args.queries]
-    out["queries"] = len(queries)
-    out["query_mix"] = {
-        k: sum(q.kind == k for q in queries) for k in sorted({q.kind for q in queries})
-    }
+    out["searched_index"] = index_dir.name
 
     print(f"== {size}: SQLite FTS5 build")
     db = work / f"fts5-{size}.db"
     out["fts5_build"] = fts5.build(db, iter_index_paragraphs(index_dir))
     print(f"  {out['fts5_build']['seconds']:.1f} s, {out['fts5_build']['bytes'] / 1e6:.0f} MB")
+    return out
+
+
+def search_size(
+    size: str, args: argparse.Namespace, work: Path, out: dict[str, Any]
+) -> dict[str, Any]:
+    """Run the query mix through the Python API, FTS5 and HTTP; add the figures to
+    ``out`` and return it."""
+    index_dir = work / out.get("searched_index", f"ix-{size}")
+    db = work / f"fts5-{size}.db"
+    queries = queries_from_index(index_dir, args.query_seed)[: args.queries]
+    out["queries"] = len(queries)
+    out["query_mix"] = {
+        k: sum(q.kind == k for q in queries) for k in sorted({q.kind for q in queries})
+    }
 
     print(f"== {size}: search through the Python API ({len(queries)} queries x 2 pages)")
     from searchsvc.search import WhooshSearchBackend
@@ -627,6 +654,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--query-seed", type=int, default=7)
     parser.add_argument("--no-entities", action="store_true", help="skip the entities run")
     parser.add_argument("--index-timeout", type=float, default=3600)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="search the indexes an earlier run built (same --work) instead of rebuilding",
+    )
     parser.add_argument("--work", type=Path, default=DATA, help="where indexes are built")
     args = parser.parse_args(argv)
     if args.quick:

@@ -79,6 +79,23 @@ def name_terms(value: str) -> tuple[list[str], int]:
 
 
 _TERMS = {TEXT_KIND: text_terms, NAME_KIND: name_terms}
+_WORDS = re.compile(WORD_PATTERN)
+
+
+def text_tokens(value: str) -> list[tuple[str, int, int, int]]:
+    """Return ``(term, position, start char, end char)`` for each term
+    ``text_analyzer`` makes of ``value``, as its tokens with ``positions=True,
+    chars=True`` give them (for highlighting)."""
+    stem = _stem
+    out: list[tuple[str, int, int, int]] = []
+    pos = -1
+    for index, match in enumerate(_WORDS.finditer(value)):
+        word = match.group().lower().translate(accent_map)
+        if not word or word in _STOPS:
+            continue
+        pos = index if pos < 0 else pos + 1
+        out.append((stem(word), pos, match.start(), match.end()))
+    return out
 
 
 @functools.lru_cache(maxsize=4096)

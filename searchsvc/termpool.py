@@ -32,7 +32,8 @@ from whoosh.util.numeric import byte_to_length
 Group = tuple[str, bytes, array, array, list]
 
 _EMPTY = b""
-# Estimated bytes held per posting and per term, for the memory limit.
+# Estimated bytes held per posting (plus its encoded value) and per term, for the
+# memory limit.
 _POSTING_BYTES = 24
 _TERM_BYTES = 260
 
@@ -68,7 +69,7 @@ class TermPool:
         ids.append(docnum)
         group[1].append(weight)
         group[2].append(vbytes)
-        self._size += _POSTING_BYTES
+        self._size += _POSTING_BYTES + len(vbytes or _EMPTY)
         if self._size > self.limit:
             self._spill()
 
@@ -94,11 +95,20 @@ class TermPool:
             group[1].append(weight * boost)
             group[2].append(vbytes)
             total += freq
-            added += 1
-        self._size += _POSTING_BYTES * added
+            added += _POSTING_BYTES + len(vbytes or _EMPTY)
+        self._size += added
         if self._size > self.limit:
             self._spill()
         return total
+
+    def save(self) -> None:
+        """Refuse Whoosh's run-merging writers (``MpWriter(multisegment=False)``,
+        ``SerialMpWriter``), which read the pool's runs posting by posting: searchsvc
+        writes one segment per process (``multisegment=True``)."""
+        raise NotImplementedError(
+            "searchsvc's posting pool writes whole segments; "
+            "use a SegmentWriter or MpWriter(multisegment=True)"
+        )
 
     def _spill(self) -> None:
         """Write the groups held in memory to a run file (sorted by field and term)."""

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT
 
-from searchsvc.analysis import NAME_KIND, TEXT_KIND, AnalysedText, name_analyzer, text_analyzer
+from searchsvc.analysis import (
+    NAME_KIND,
+    TEXT_KIND,
+    AnalysedText,
+    name_analyzer,
+    text_analyzer,
+    text_tokens,
+)
 
 SAMPLES = [
     "",
@@ -73,3 +80,21 @@ def test_non_string_values_fall_back_to_whoosh():
     assert list(field.index(["Ankara", "Gaza"])) == list(
         TEXT(analyzer=name_analyzer(), phrase=True).index(["Ankara", "Gaza"])
     )
+
+
+def whoosh_tokens(value: str) -> list[tuple[str, int, int, int]]:
+    return [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in text_analyzer()(value, positions=True, chars=True, mode="index")
+    ]
+
+
+@pytest.mark.parametrize("value", SAMPLES)
+def test_highlighting_tokens_equal_whoosh_tokens_with_offsets(value):
+    assert text_tokens(value) == whoosh_tokens(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gives_the_same_tokens_with_offsets(value):
+    assert text_tokens(value) == whoosh_tokens(value)

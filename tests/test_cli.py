@@ -124,3 +124,30 @@ def test_status_reports_documents_and_last_reindex(runner, article_dir, tmp_path
     assert result.exit_code == 0
     assert "articles:     6" in result.output
     assert "last reindex: 20" in result.output
+
+
+def test_serve_prepares_the_shared_tables_before_the_first_search(runner, article_dir, tmp_path):
+    from searchsvc.cli import _warm
+    from searchsvc.web import BACKEND_KEY, create_app
+
+    ix = tmp_path / "ix"
+    assert (
+        runner.invoke(
+            main, ["reindex", "--no-entities", "-q", "--index", str(ix), str(article_dir)]
+        ).exit_code
+        == 0
+    )
+    app = create_app({"INDEX_DIR": str(ix)})
+    backend = app.extensions[BACKEND_KEY]
+    _warm(app)
+    gen = backend._generation
+    assert gen is not None
+    assert {"actors", "locations", "source", "article_id"} <= set(gen._tables)
+    assert gen._sort_keys is not None
+
+
+def test_serve_warm_up_of_a_missing_index_is_quiet(tmp_path):
+    from searchsvc.cli import _warm
+    from searchsvc.web import create_app
+
+    _warm(create_app({"INDEX_DIR": str(tmp_path / "none")}))  # must not raise

@@ -894,3 +894,22 @@ def test_date_column_read_in_one_piece_matches_the_column_reader(dated):
             fast = ds.numeric_column(reader, "date")
             assert fast.tolist() == slow.tolist()
             assert (fast == np.iinfo(np.uint64).max).any()  # trailing undated docs
+
+
+def test_suggestion_shows_the_word_closest_to_what_was_typed(tmp_path):
+    from searchsvc.models import Paragraph
+
+    def para(n, text):
+        return Paragraph(id=f"a{n}#0", article_id=f"a{n}", position=0, count=1, text=text, title="")
+
+    # "universe" and "university" share the stem "univers"; the universe paragraph
+    # comes first in the index.
+    texts = ["The universe is expanding."] + ["University fees rose again."] * 5
+    write_paragraphs(tmp_path, [para(n, t) for n, t in enumerate(texts)])
+    backend = WhooshSearchBackend(str(tmp_path))
+    try:
+        assert search(backend, "univercity").suggestion == "university"
+        assert search(backend, "univerce").suggestion == "universe"
+        assert search(backend, "economy").suggestion is None  # nothing near: no suggestion
+    finally:
+        backend.close()

@@ -211,3 +211,9 @@ def test_schema_with_spelling_words_falls_back_to_whoosh_own_add_document(tmp_pa
             "talking",
             "talks",
         ]
+
+
+def test_whoosh_run_merging_writers_are_refused_clearly(tmp_path):
+    pool = termpool.TermPool(None, None)
+    with pytest.raises(NotImplementedError, match="multisegment=True"):
+        pool.save()

@@ -29,6 +29,7 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 from whoosh.spelling import Corrector, SimpleQueryCorrector
 
+from ..analysis import text_tokens
 from ..errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
 from ..models import Hit, IndexStats, Paragraph, SearchPage, SearchRequest
 from ..schema import parse_date, stored_to_paragraph
@@ -49,6 +50,7 @@ MAX_FILTER_CHARS = 200
 SUGGEST_BELOW = 5
 POOL_SIZE = 8
 PHRASE_WINDOW = 100
+SURFACE_DOCS = 20  # paragraphs read to show a corrected stem as a word
 SPELL_PREFIX = 2  # suggestions share the first letters of the word (fast, and typical)
 SORTS = ("relevance", "newest", "oldest")
 FACET_FIELDS = {"actors": "actors", "locations": "locations", "sources": "source"}
@@ -691,7 +693,15 @@ class WhooshSearchBackend:
             ]
             if not unknown:
                 return None
-            correctors = {f: _NearWords(reader, f) for f in fields}
+            # The words as typed, by their analysed form, to show corrections that
+            # look like what the user meant ("university", not "universe").
+            typed = {
+                t.text: parsed.text[t.startchar : t.endchar].lower()
+                for t in spell_q.all_tokens()
+                if getattr(t, "startchar", None) is not None
+                and getattr(t, "endchar", None) is not None
+            }
+            correctors = {f: _NearWords(reader, f, typed) for f in fields}
             corrector = SimpleQueryCorrector(correctors, unknown, prefix=SPELL_PREFIX, maxdist=2)
             correction = corrector.correct_query(spell_q, parsed.text)
             text = correction.string
@@ -717,16 +727,20 @@ class _NearWords(Corrector):
     A stemmed field is corrected stem to stem ("ecomoni" -> "economi"), and the
     suggestion is then shown as a word an indexed paragraph really uses ("economy")."""
 
-    def __init__(self, reader: Any, fieldname: str):
+    def __init__(self, reader: Any, fieldname: str, typed: dict[str, str] | None = None):
         self.reader = reader
         self.fieldname = fieldname
+        self.typed = typed or {}
         self.analyzer = reader.schema[fieldname].analyzer
         self.stemmed = bool(self.analyzer and self.analyzer.has_morph())
 
     def suggest(self, text: str, limit: int = 5, maxdist: int = 2, prefix: int = 0) -> list[str]:
         """Return up to ``limit`` words close to ``text``, best first."""
         found = super().suggest(text, limit=limit, maxdist=maxdist, prefix=prefix)
-        return [self._surface(term) for term in found] if self.stemmed else found
+        if not self.stemmed:
+            return found
+        typed = self.typed.get(text, text)
+        return [self._surface(term, typed) for term in found]
 
     def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
         reader = self.reader
@@ -737,18 +751,27 @@ class _NearWords(Corrector):
             freq = reader.doc_frequency(self.fieldname, word) or 1
             yield (-dist + min(freq, 10**6) / 10**7, word)
 
-    def _surface(self, term: str) -> str:
-        """Return ``term`` as it is written (lowercased) in the first paragraph that
-        uses it, or the term itself when no stored text shows it."""
+    def _surface(self, term: str, typed: str) -> str:
+        """Return the word, among those the first ``SURFACE_DOCS`` paragraphs holding
+        ``term`` write for it, closest to what was ``typed`` (then the most used);
+        the term itself when no stored text shows one."""
+        seen: dict[str, int] = {}
         try:
-            docnum = self.reader.postings(self.fieldname, term).id()
-            stored = self.reader.stored_fields(docnum).get(self.fieldname) or ""
-            for token in self.analyzer(stored, chars=True):
-                if token.text == term:
-                    return stored[token.startchar : token.endchar].lower()
+            matcher = self.reader.postings(self.fieldname, term)
+            docs = 0
+            while matcher.is_active() and docs < SURFACE_DOCS:
+                stored = self.reader.stored_fields(matcher.id()).get(self.fieldname) or ""
+                for word, _pos, start, end in text_tokens(stored):
+                    if word == term:
+                        surface = stored[start:end].lower()
+                        seen[surface] = seen.get(surface, 0) + 1
+                docs += 1
+                matcher.next()
         except Exception:  # a damaged or missing posting: fall back to the term
             pass
-        return term
+        if not seen:
+            return term
+        return min(seen, key=lambda w: (edit_distance(typed, w, len(typed) + len(w)), -seen[w], w))
 
 
 def _score(results: Any, i: int, sortedby: Any) -> float:

@@ -13,6 +13,7 @@ Whoosh's ``NumericRange`` postings. Other leaves fall back to Whoosh's own
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -443,7 +444,7 @@ def _phrase_in_blocks(
 
 def _block_positions(
     reader, fieldname: str, btext: bytes, docs: np.ndarray
-) -> dict[int, list[int]] | None:
+) -> dict[int, tuple[int, ...]] | None:
     """Return {doc: positions} of one term for the sorted segment-local ``docs`` that
     hold it, decoding only their postings (blocks without any of them are skipped
     unread); None when this codec's postings cannot be read a block at a time."""
@@ -481,12 +482,14 @@ def _block_positions(
     return out
 
 
-def _decode_positions(value: bytes) -> list[int]:
+@functools.lru_cache(maxsize=1 << 16)
+def _decode_positions(value: bytes) -> tuple[int, ...]:
     """Decode a ``Positions`` posting value (whoosh.formats): a 4-byte count, then
     the pickled position deltas. Undecodable bytes raise UnpicklingError (reported
-    as a damaged index)."""
+    as a damaged index). Memoised: most values are one of a few thousand (a word used
+    once, at position p)."""
     try:
-        return list(accumulate(loads(value[4:] + b".")))
+        return tuple(accumulate(loads(value[4:] + b".")))
     except Exception as exc:  # damaged bytes can fail in many ways inside pickle
         raise UnpicklingError(f"damaged positions in a posting: {exc}") from exc
 

@@ -40,7 +40,7 @@ class ValueTable:
     names: list[str]
     indptr: np.ndarray  # int64, length doc_count_all + 1
     values: np.ndarray  # int32, value ids, grouped by document
-    doc_freq: np.ndarray  # int64, live documents carrying each value
+    doc_freq: np.ndarray  # int64, documents carrying each value (deleted ones included)
     _folded: list[str] | None = None
 
     @classmethod

@@ -14,6 +14,7 @@ from html import escape
 
 from whoosh import query
 
+from ..analysis import text_tokens
 from ..schema import name_analyzer, text_analyzer
 
 ELLIPSIS = "…"
@@ -118,14 +119,13 @@ def mark_spans(text: str, spec: MatchSpec) -> list[tuple[int, int]]:
     where they overlap."""
     if spec.empty() or not text:
         return []
-    tokens = [
-        (t.text, t.pos, t.startchar, t.endchar)
-        for t in _TEXT(text, positions=True, chars=True, mode="index")
-    ]
+    tokens = text_tokens(text)
     spans: list[tuple[int, int]] = []
-    for word, _pos, start, end in tokens:
-        if spec.matches(word):
-            spans.append((start, end))
+    if spec.prefixes or spec.patterns or spec.fuzzy:
+        spans.extend((start, end) for word, _pos, start, end in tokens if spec.matches(word))
+    elif spec.terms:
+        terms = spec.terms
+        spans.extend((start, end) for word, _pos, start, end in tokens if word in terms)
     if spec.phrases:
         by_pos = {pos: (word, start, end) for word, pos, start, end in tokens}
         for word, pos, start, _end in tokens:
