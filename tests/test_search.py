@@ -807,6 +807,7 @@ def test_phrase_falls_back_to_matchers(dated, monkeypatch):
     from searchsvc.search import docsets as ds
 
     monkeypatch.setattr(ds, "_block_positions", lambda *args: None)
+    monkeypatch.setattr(ds, "leaf_positions", lambda *args: None)
     with dated._searcher() as (searcher, _gen):
         q = query.Phrase("text", ["budget", "talk"])
         assert ds.DocSets(searcher).docs(q, searcher).tolist() == sorted(q.docs(searcher))
@@ -913,3 +914,24 @@ def test_suggestion_shows_the_word_closest_to_what_was_typed(tmp_path):
         assert search(backend, "economy").suggestion is None  # nothing near: no suggestion
     finally:
         backend.close()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.sampled_from(["budget", "talk", "item", "late", "humanitarian", "pause", "addit"]),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_any_phrase_of_index_words_matches_whoosh(dated, words):
+    from whoosh import query
+
+    from searchsvc.search import docsets as ds
+
+    with dated._searcher() as (searcher, _gen):
+        for fieldname in ("title", "text"):
+            q = query.Phrase(fieldname, words)
+            assert ds.DocSets(searcher).docs(q, searcher).tolist() == sorted(q.docs(searcher))

@@ -17,7 +17,7 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from itertools import accumulate
+from itertools import accumulate, chain
 from pickle import UnpicklingError, loads
 
 import numpy as np
@@ -31,6 +31,10 @@ EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 CACHE_TERMS = 4096
 CACHE_BYTES = 128 * 1024 * 1024  # posting arrays kept per index version, at most
 DATE_FIELD = "date"
+# Occurrence keys are doc * POSITION_STRIDE + position (positions stay far below it:
+# a paragraph is at most a few thousand words).
+POSITION_STRIDE = 1 << 24
+MAX_PHRASE_WORDS = 64
 SEGMENT_CACHE = 64  # per-segment column arrays kept (shared by all searchers), at most
 _MISSING = np.uint64(np.iinfo(np.uint64).max)  # the column default: no date
 
@@ -106,9 +110,10 @@ def segment_key(reader, fieldname: str) -> tuple | None:
 SEGMENTS = SegmentColumns()
 
 
-def _matcher_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+def _matcher_postings(matcher, values: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return the document numbers and weights of a W3 leaf matcher, read a block at a
-    time (raises AttributeError/TypeError for another codec)."""
+    time, adding each posting's value to ``values`` when given (raises AttributeError
+    or TypeError for another codec)."""
     ids, weights = [], []
     while True:
         if matcher._data is None:
@@ -120,6 +125,8 @@ def _matcher_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
             weights.append(np.full(len(raw), 1.0 if w is None else w))
         else:
             weights.append(np.asarray(w, dtype=np.float64))
+        if values is not None:
+            values.extend(matcher._data[2])
         if matcher._lastblock:
             break
         matcher._goto(matcher._nextoffset)
@@ -186,6 +193,30 @@ def field_postings(reader, fieldname: str) -> Iterator[tuple[bytes, np.ndarray]]
 def leaf_ids(reader, fieldname: str, btext: bytes) -> np.ndarray:
     """Return the segment-local document numbers of one term (deleted ones included)."""
     return leaf_postings(reader, fieldname, btext)[0]
+
+
+def leaf_positions(
+    reader, fieldname: str, btext: bytes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Return (segment-local document numbers, weights, occurrences in each document,
+    all positions in document order) of one term with positions, read a block at a
+    time; None when this codec or format cannot be read so."""
+    terms = getattr(reader, "_terms", None)
+    fmt = reader.schema[fieldname].format
+    if terms is None or type(fmt) is not Positions:
+        return None
+    try:
+        matcher = terms.matcher(fieldname, btext, fmt)
+        if matcher._fixedsize is not None and matcher._fixedsize >= 0:
+            return None
+        values: list[bytes] = []
+        ids, weights = _matcher_postings(matcher, values)
+    except (AttributeError, TypeError, IndexError):  # not whoosh3 block postings
+        return None
+    decoded = [_decode_positions(v) for v in values]
+    counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
+    flat = np.fromiter(chain.from_iterable(decoded), dtype=np.int64, count=int(counts.sum()))
+    return ids, weights, counts, flat
 
 
 class DocSets:
@@ -286,6 +317,65 @@ class DocSets:
         self._remember(key, docs, weights)
         return docs, weights
 
+    def position_keys(self, fieldname: str, btext: bytes, searcher: Searcher) -> np.ndarray | None:
+        """Return ``doc * POSITION_STRIDE + position`` for every occurrence of a term in
+        live documents, sorted (cached); None when the postings cannot be read a block
+        at a time or hold a position past the stride."""
+        key = (fieldname, b"\x00positions\x00" + btext)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found[0]
+        parts, doc_parts, weight_parts = [], [], []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if fieldname not in reader.schema or (fieldname, btext) not in reader:
+                continue
+            got = leaf_positions(reader, fieldname, btext)
+            if got is None:
+                return None
+            ids, weights, counts, flat = got
+            if len(flat) and int(flat.max()) >= POSITION_STRIDE - MAX_PHRASE_WORDS:
+                return None
+            parts.append(np.repeat(ids + offset, counts) * POSITION_STRIDE + flat)
+            doc_parts.append(ids + offset)
+            weight_parts.append(weights)
+        keys = np.concatenate(parts) if parts else EMPTY
+        keys = keys[self.live[keys // POSITION_STRIDE]]
+        self._remember(key, keys, EMPTY_WEIGHTS)
+        # The same blocks gave the term's postings: keep them for ranking too.
+        if doc_parts:
+            docs, weights = np.concatenate(doc_parts), np.concatenate(weight_parts)
+            live = self.live[docs]
+            self._remember((fieldname, btext), docs[live], weights[live])
+        else:
+            self._remember((fieldname, btext), EMPTY, EMPTY_WEIGHTS)
+        return keys
+
+    def phrase(self, fieldname: str, btexts: list[bytes], searcher: Searcher) -> np.ndarray | None:
+        """Return the live documents holding the terms ``btexts`` at consecutive
+        positions of ``fieldname``: the intersection of each term's occurrences moved
+        back by its place in the phrase, all in numpy. None when positions cannot be
+        read so (the caller then checks candidates one by one)."""
+        if len(btexts) > MAX_PHRASE_WORDS:
+            return None
+        shifted = []
+        for k, btext in enumerate(btexts):
+            keys = self.position_keys(fieldname, btext, searcher)
+            if keys is None:
+                return None
+            if not len(keys):
+                return EMPTY
+            shifted.append(keys - k)
+        shifted.sort(key=len)
+        starts = shifted[0]
+        for keys in shifted[1:]:
+            starts = np.intersect1d(starts, keys, assume_unique=True)
+            if not len(starts):
+                return EMPTY
+        return np.unique(starts // POSITION_STRIDE)
+
     def _remember(self, key: tuple[str, bytes], docs: np.ndarray, weights: np.ndarray) -> None:
         """Cache a posting list, evicting the least recently used past the limits."""
         with self._lock:
@@ -346,6 +436,10 @@ class DocSets:
                 cached = self._cache.get(key)
             if cached is not None:
                 return cached[0]
+            docs = self.phrase(q.fieldname, [fieldobj.to_bytes(w) for w in words], searcher)
+            if docs is not None:
+                self._remember(key, docs, EMPTY_WEIGHTS)
+                return docs
             candidates = None
             for word in words:
                 found = self.term(q.fieldname, fieldobj.to_bytes(word), searcher)
