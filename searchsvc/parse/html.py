@@ -29,13 +29,14 @@ import contextlib
 import html as html_module
 import json
 import re
+import warnings
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 from searchsvc.errors import ParseError
 from searchsvc.models import Article
@@ -182,7 +183,10 @@ def parse_html(data: bytes | str, *, declared_encoding: str | None = None) -> Ar
 
 
 def _parse_tree(text: str) -> Article:
-    soup = BeautifulSoup(text, "lxml")
+    with warnings.catch_warnings():
+        # Files are read as web pages on purpose, even when they look like XML.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(text, "lxml")
     meta = _extract_metadata(soup)
     paragraphs = _extract_body(soup, meta.get("title_candidates", []))
     if not paragraphs:
