@@ -55,9 +55,10 @@ WRITER_LIMIT_MB = 256
 COMPOUND_SEGMENTS = False
 # Documents per pickled batch handed to a writer process.
 WRITER_BATCH_DOCS = 500
-# Fewer files than this are written by one process: forking writers and leaving one
-# small segment per process costs more than it saves.
+# Less work than this (fewer files and fewer bytes) is written by one process: forking
+# writers and leaving one small segment per process costs more than it saves.
 PARALLEL_WRITE_MIN_FILES = 200
+PARALLEL_WRITE_MIN_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -528,7 +529,11 @@ def _reindex_locked(
         if on_plan:
             on_plan(len(todo), report.files_unchanged)
 
-        procs = workers if len(todo) >= PARALLEL_WRITE_MIN_FILES else 1
+        big = (
+            len(todo) >= PARALLEL_WRITE_MIN_FILES
+            or sum(f.size for f in todo) >= PARALLEL_WRITE_MIN_BYTES
+        )
+        procs = workers if big else 1
         writer = _Writer(ix, procs)
         try:
             for path in gone:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -240,3 +241,36 @@ def test_killed_incremental_update_keeps_committed_work_and_reruns(
     again = reindex([article_dir, big], index_dir, entities=False, workers=1)
     assert _doc_count(index_dir) == before.documents + 600 * 12
     assert again.files_unchanged >= 5
+
+
+def test_few_large_files_are_written_by_parallel_writers(tmp_path, monkeypatch):
+    """A handful of big JSON Lines files is as much work as thousands of small ones:
+    the writer count follows the bytes to index, not only the number of files."""
+    from searchsvc import indexer as indexer_module
+    from searchsvc.storage import IndexLocation
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(3):
+        records = [
+            json.dumps(
+                {"title": f"Story {n}-{k}", "text": f"Harbour pilots in file {n} report {k}."}
+            )
+            for k in range(400)
+        ]
+        (corpus / f"part-{n}.jsonl").write_text("\n".join(records) + "\n", "utf-8")
+
+    def segments(index_dir):
+        ix = IndexLocation(index_dir).open()
+        try:
+            return len(ix._segments())
+        finally:
+            ix.close()
+
+    monkeypatch.setattr(indexer_module, "PARALLEL_WRITE_MIN_BYTES", 10**9)
+    reindex([str(corpus)], tmp_path / "one", entities=False, workers=2)
+    monkeypatch.setattr(indexer_module, "PARALLEL_WRITE_MIN_BYTES", 1000)
+    report = reindex([str(corpus)], tmp_path / "two", entities=False, workers=2)
+    assert report.paragraphs == 1200
+    assert segments(tmp_path / "one") == 1
+    assert segments(tmp_path / "two") == 2
