@@ -184,11 +184,18 @@ def _make_corpus(folder: Path, files: int) -> None:
         (folder / f"r{n:04d}.txt").write_text(f"Report number {n}\n\n{body}\n")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run_and_kill(args: list[str], index_dir: Path, wait_for, sig=signal.SIGKILL) -> int:
     proc = subprocess.Popen(
         [sys.executable, "-m", "searchsvc.cli", *args, "--index", str(index_dir), "--quiet"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # A shell's background job (as CI may run us) ignores SIGINT, and the child
+        # would inherit that: give it the default, as in a terminal.
+        preexec_fn=_default_sigint,
     )
     deadline = time.monotonic() + 60
     while not wait_for() and time.monotonic() < deadline and proc.poll() is None:
