@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 import fts5  # noqa: E402
+from generate import write_jsonl  # noqa: E402
 from queries import DEEP_PAGE, BenchQuery, build_queries  # noqa: E402
 
 from searchsvc.models import Paragraph  # noqa: E402
@@ -427,9 +428,17 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
     }
     print(f"  {docs:,} paragraphs in {run['wall']:.1f} s = {docs / run['wall']:,.0f}/s")
 
-    if size == "bbc" and not args.no_entities:
-        print("== bbc: indexing with entity extraction")
-        ent_dir = work / "ix-bbc-entities"
+    entity_sizes = {"bbc"} | set(filter(None, args.entities_sizes.split(",")))
+    if size in entity_sizes and not args.no_entities:
+        print(f"== {size}: indexing with entity extraction")
+        if size == "bbc":
+            source = BBC
+        else:
+            # The same collection as JSON Lines files, read and annotated by the CLI.
+            source = work / f"jsonl-{size}"
+            shutil.rmtree(source, ignore_errors=True)
+            write_jsonl(source, int(size), args.seed)
+        ent_dir = work / f"ix-{size}-entities"
         shutil.rmtree(ent_dir, ignore_errors=True)
         cmd = [
             str(BIN / "searchsvc"),
@@ -441,7 +450,7 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             str(args.workers),
             "--index",
             str(ent_dir),
-            str(BBC),
+            str(source),
         ]
         ent = run_measured(cmd, timeout=args.index_timeout)
         if ent["rc"] == 0:
@@ -452,9 +461,13 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
                 "cpu_seconds": ent["cpu"],
                 "peak_rss": ent["peak_rss"],
             }
-            print(f"  {ent_docs:,} paragraphs in {ent['wall']:.1f} s")
-            # search the index that has actors and locations, as users would
-            index_dir = ent_dir
+            print(
+                f"  {ent_docs:,} paragraphs in {ent['wall']:.1f} s "
+                f"= {ent_docs / ent['wall']:,.0f}/s"
+            )
+            if size == "bbc":
+                # search the index that has actors and locations, as users would
+                index_dir = ent_dir
         else:
             out["index_entities"] = {"error": "failed"}
     out["searched_index"] = index_dir.name
@@ -653,6 +666,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--query-seed", type=int, default=7)
     parser.add_argument("--no-entities", action="store_true", help="skip the entities run")
+    parser.add_argument(
+        "--entities-sizes",
+        default="",
+        help="generated sizes also indexed with entity extraction, e.g. 200000 "
+        "(as JSON Lines files through `searchsvc reindex`; bbc always is)",
+    )
     parser.add_argument("--index-timeout", type=float, default=3600)
     parser.add_argument(
         "--reuse",
