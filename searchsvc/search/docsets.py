@@ -195,19 +195,29 @@ def leaf_ids(reader, fieldname: str, btext: bytes) -> np.ndarray:
     return leaf_postings(reader, fieldname, btext)[0]
 
 
+def _positions_matcher(reader, fieldname: str, btext: bytes):
+    """Return Whoosh's W3 block matcher of a term whose postings carry positions, or
+    None when this codec or format has none to read a block at a time (raises
+    AttributeError/TypeError for another reader, TermNotFound for a missing term)."""
+    terms = getattr(reader, "_terms", None)
+    fmt = reader.schema[fieldname].format
+    if terms is None or type(fmt) is not Positions:
+        return None
+    matcher = terms.matcher(fieldname, btext, fmt)
+    if matcher._fixedsize is not None and matcher._fixedsize >= 0:
+        return None
+    return matcher
+
+
 def leaf_positions(
     reader, fieldname: str, btext: bytes
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Return (segment-local document numbers, weights, occurrences in each document,
     all positions in document order) of one term with positions, read a block at a
     time; None when this codec or format cannot be read so."""
-    terms = getattr(reader, "_terms", None)
-    fmt = reader.schema[fieldname].format
-    if terms is None or type(fmt) is not Positions:
-        return None
     try:
-        matcher = terms.matcher(fieldname, btext, fmt)
-        if matcher._fixedsize is not None and matcher._fixedsize >= 0:
+        matcher = _positions_matcher(reader, fieldname, btext)
+        if matcher is None:
             return None
         values: list[bytes] = []
         ids, weights = _matcher_postings(matcher, values)
@@ -544,15 +554,11 @@ def _block_positions(
     unread); None when this codec's postings cannot be read a block at a time."""
     if (fieldname, btext) not in reader:
         return {}
-    terms = getattr(reader, "_terms", None)
-    fmt = reader.schema[fieldname].format
-    if terms is None or type(fmt) is not Positions:
-        return None
     try:
-        matcher = terms.matcher(fieldname, btext, fmt)
-        if matcher._fixedsize is not None and matcher._fixedsize >= 0:
+        matcher = _positions_matcher(reader, fieldname, btext)
+        if matcher is None:
             return None
-        out: dict[int, list[int]] = {}
+        out: dict[int, tuple[int, ...]] = {}
         j, n = 0, len(docs)
         while j < n:
             if matcher._maxid >= docs[j]:
