@@ -55,23 +55,7 @@ class TermPool:
     def add(self, item: tuple) -> None:
         """Add one ``(fieldname, term bytes, docnum, weight, value bytes)`` posting."""
         fieldname, tbytes, docnum, weight, vbytes = item
-        terms = self._fields.get(fieldname)
-        if terms is None:
-            terms = self._fields[fieldname] = {}
-            self.fieldnames.add(fieldname)
-        group = terms.get(tbytes)
-        if group is None:
-            terms[tbytes] = group = [array("I"), array("d"), []]
-            self._size += _TERM_BYTES + len(tbytes)
-        ids = group[0]
-        if ids and docnum <= ids[-1]:
-            self._unordered = True
-        ids.append(docnum)
-        group[1].append(weight)
-        group[2].append(vbytes)
-        self._size += _POSTING_BYTES + len(vbytes or _EMPTY)
-        if self._size > self.limit:
-            self._spill()
+        self.add_field(fieldname, docnum, ((tbytes, 1, weight, vbytes),), 1.0)
 
     def add_field(self, fieldname: str, docnum: int, items: Iterable[tuple], boost: float) -> int:
         """Add the ``(term bytes, frequency, weight, value bytes)`` postings of one field

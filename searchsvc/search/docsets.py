@@ -318,14 +318,19 @@ class DocSets:
             if len(ids):
                 ids_parts.append(ids + offset)
                 weight_parts.append(weights)
-        if ids_parts:
-            docs, weights = np.concatenate(ids_parts), np.concatenate(weight_parts)
-            live = self.live[docs]
-            docs, weights = docs[live], weights[live]
-        else:
-            docs, weights = EMPTY, EMPTY_WEIGHTS
+        docs, weights = self._live_postings(ids_parts, weight_parts)
         self._remember(key, docs, weights)
         return docs, weights
+
+    def _live_postings(
+        self, doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the per-segment postings joined, deleted documents left out."""
+        if not doc_parts:
+            return EMPTY, EMPTY_WEIGHTS
+        docs, weights = np.concatenate(doc_parts), np.concatenate(weight_parts)
+        live = self.live[docs]
+        return docs[live], weights[live]
 
     def position_keys(self, fieldname: str, btext: bytes, searcher: Searcher) -> np.ndarray | None:
         """Return ``doc * POSITION_STRIDE + position`` for every occurrence of a term in
@@ -355,12 +360,7 @@ class DocSets:
         keys = keys[self.live[keys // POSITION_STRIDE]]
         self._remember(key, keys, EMPTY_WEIGHTS)
         # The same blocks gave the term's postings: keep them for ranking too.
-        if doc_parts:
-            docs, weights = np.concatenate(doc_parts), np.concatenate(weight_parts)
-            live = self.live[docs]
-            self._remember((fieldname, btext), docs[live], weights[live])
-        else:
-            self._remember((fieldname, btext), EMPTY, EMPTY_WEIGHTS)
+        self._remember((fieldname, btext), *self._live_postings(doc_parts, weight_parts))
         return keys
 
     def phrase(self, fieldname: str, btexts: list[bytes], searcher: Searcher) -> np.ndarray | None:
