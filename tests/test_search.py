@@ -129,6 +129,15 @@ def test_prefix_and_typo_tolerance(backend):
     assert "<mark>ceasefire</mark>" in page.hits[0].highlight
 
 
+def test_typo_with_swapped_letters_is_highlighted_where_it_matched():
+    from searchsvc.search.highlight import highlight, match_spec
+
+    # "caesefire" reaches the stem "ceasefir" by one swap of neighbours: the distance
+    # that expanded the term must also mark the word.
+    spec = match_spec(QueryBuilder().parse("caesefire~", False).all_words)
+    assert highlight("A ceasefire held.", spec) == "A <mark>ceasefire</mark> held."
+
+
 def test_actor_field_folds_case_and_accents_and_matches_surname(backend):
     expected = {f"{A1}#1", f"{A1}#2"}
     for q in ("actor:erdogan", "actor:ERDOĞAN", 'actor:"tayyip erdogan"'):

@@ -16,6 +16,7 @@ from whoosh import query
 
 from ..analysis import text_tokens
 from ..schema import name_analyzer, text_analyzer
+from .lexicon import edit_distance
 
 ELLIPSIS = "…"
 FRAGMENT_CHARS = 420
@@ -100,18 +101,9 @@ def _collect(q: query.Query, spec: MatchSpec) -> None:
 
 
 def _within(word: str, target: str, edits: int) -> bool:
-    """Return True when ``word`` is at most ``edits`` edits from ``target``."""
-    if abs(len(word) - len(target)) > edits:
-        return False
-    previous = list(range(len(target) + 1))
-    for i, a in enumerate(word, 1):
-        current = [i]
-        for j, b in enumerate(target, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
-        if min(current) > edits:
-            return False
-        previous = current
-    return previous[-1] <= edits
+    """Return True when ``word`` is at most ``edits`` edits from ``target``, by the
+    distance that expanded the typo-tolerant term (swaps of neighbours count once)."""
+    return abs(len(word) - len(target)) <= edits and edit_distance(word, target, edits) <= edits
 
 
 def mark_spans(text: str, spec: MatchSpec) -> list[tuple[int, int]]:
