@@ -1,0 +1,164 @@
+"""The engine seam: the only way the web app, the API, the CLI and the indexer reach an
+index.
+
+An engine is chosen by the index location (``open_engine``): a folder path is the
+embedded Whoosh engine (``searchsvc.engines.whoosh``); ``opensearch://HOST:PORT/NAME``,
+``http://HOST:PORT/NAME`` or ``https://…`` is the OpenSearch engine
+(``searchsvc.engines.opensearch``), ``NAME`` being the alias searched.
+
+Everything here is engine-neutral: requests and answers are ``searchsvc.models``
+dataclasses, errors are ``searchsvc.errors``, limits are ``searchsvc.limits``, queries are
+the tree of ``searchsvc.query.nodes``. A feature that needs the engine adds a method here
+and to every engine, never a ``getattr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .models import IndexStats, Paragraph, SearchPage, SearchRequest
+
+
+class SearchEngine(Protocol):
+    """Read side: what the web app, the API and the CLI may ask of an index."""
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """Return one page of ranked, highlighted hits with facet counts. Raises BadQuery
+        for invalid requests, IndexMissing / IndexCorrupt / EngineUnavailable when the
+        index cannot be read."""
+        ...
+
+    def article(self, article_id: str) -> list[Paragraph]:
+        """Return an article's paragraphs in order (raises NotFound)."""
+        ...
+
+    def suggest(self, field: str, prefix: str, limit: int = 10) -> list[str]:
+        """Return up to ``limit`` values of ``actor``/``location``/``source`` starting
+        with ``prefix`` (or with a word starting with it), folded, most frequent first."""
+        ...
+
+    def highlight(self, q: str, texts: list[str], expand_locations: bool = False) -> list[str]:
+        """Return each text HTML-escaped with the matches of query ``q`` marked with
+        ``<mark>`` (whole texts, never cut). Raises BadQuery for an invalid query."""
+        ...
+
+    def stats(self) -> IndexStats:
+        """Return what is in the index (``exists=False`` when there is none)."""
+        ...
+
+    def warm(self) -> None:
+        """Prepare what searches share (caches, tables) now rather than during the
+        first searches; raises like ``search`` when the index cannot be read."""
+        ...
+
+    def close(self) -> None:
+        """Release what the engine holds open (searchers, connections)."""
+        ...
+
+
+@dataclass
+class WriteTotals:
+    """What an index holds after a writer published: for the reindex summary."""
+
+    documents: int
+    articles: int
+
+
+@dataclass
+class IndexMeta:
+    """What an index remembers about how it was built (kept by the engine)."""
+
+    created: str | None = None
+    last_reindex: str | None = None
+    roots: list[str] = field(default_factory=list)
+    entities: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class IndexWriter(Protocol):
+    """Write side of one reindex run, from ``Engine.begin`` to ``publish`` or ``cancel``.
+
+    Full runs write into a new, unpublished index that replaces the live one atomically
+    at ``publish``; incremental runs change the live index at each ``commit``.
+    """
+
+    incremental: bool
+
+    def meta(self) -> IndexMeta:
+        """Return the metadata of the index being updated (empty for a full run)."""
+        ...
+
+    def source_keys(self) -> dict[str, str]:
+        """Return ``{path: source_key}`` of every file the index holds (change
+        detection; empty for a full run)."""
+        ...
+
+    def add(self, paragraphs: Sequence[Paragraph], source_key: str) -> int:
+        """Queue paragraph documents of one file (whose change-detection key is
+        ``source_key``); return how many were queued."""
+        ...
+
+    def delete_path(self, path: str) -> None:
+        """Queue the removal of every paragraph that came from the file ``path``."""
+        ...
+
+    def commit(self) -> None:
+        """Make everything queued so far durable (and, for incremental runs, visible)."""
+        ...
+
+    def publish(self, meta: IndexMeta) -> WriteTotals:
+        """Commit what is left, store ``meta``, make the index live (full runs: swap it
+        in atomically) and return its totals. The writer is finished afterwards."""
+        ...
+
+    def cancel(self) -> None:
+        """Abandon the run: a full run's new index is removed, the live one untouched;
+        an incremental run keeps what it committed. Never raises."""
+        ...
+
+
+class Engine(Protocol):
+    """One index location: opens readers and writers, holds the reindex lock."""
+
+    location: str  # for messages: never holds credentials
+
+    def exists(self) -> bool:
+        """Return True when there is a live index at the location."""
+        ...
+
+    def reader(self) -> SearchEngine:
+        """Return the read side (one per process is enough; it is thread-safe)."""
+        ...
+
+    def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
+        """Return a context that holds the one-reindex-at-a-time lock, waiting up to
+        ``wait`` seconds; raises IndexBusy naming the holder."""
+        ...
+
+    def begin(self, full: bool, *, workers: int = 1, volume: int = 0) -> IndexWriter:
+        """Start writing: ``full`` rebuilds into a new index; else the live index is
+        updated (a new one is built when there is none). ``workers`` and ``volume``
+        (bytes to index) let the engine choose how to write in parallel."""
+        ...
+
+
+def open_engine(location: str) -> Engine:
+    """Return the engine for ``location``: a URL (``opensearch://``, ``http://``,
+    ``https://``) is OpenSearch, anything else a Whoosh index folder."""
+    if is_cluster_location(location):
+        from .engines.opensearch import open_opensearch
+
+        return open_opensearch(location)
+    from .engines.whoosh import open_whoosh
+
+    return open_whoosh(location)
+
+
+def is_cluster_location(location: str) -> bool:
+    """Return True when ``location`` names an OpenSearch cluster rather than a folder."""
+    head = str(location).split("://", 1)[0].lower() if "://" in str(location) else ""
+    return head in ("opensearch", "http", "https")
+

@@ -1,0 +1,52 @@
+"""Every limit and enumerated value of the service, defined once.
+
+The request validation, the engines, the web app, the OpenAPI description and the docs
+(docs/limits.md) all read them from here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Queries
+MAX_QUERY_CHARS = 1000
+MAX_CLAUSES = 64
+MAX_FUZZY_EDITS = 2
+MIN_PREFIX_CHARS = 2
+PHRASE_BOOST = 3.0
+TITLE_BOOST = 2.0
+
+# Result pages
+DEFAULT_PER_PAGE = 10
+MAX_PER_PAGE = 100
+MAX_RESULT_DEPTH = 10_000
+DEFAULT_FACET_LIMIT = 10
+MAX_FACET_LIMIT = 100
+SUGGEST_BELOW = 5  # "did you mean" is offered when fewer paragraphs match
+
+# Filters
+MAX_FILTER_VALUES = 20
+MAX_FILTER_CHARS = 200
+
+# Suggest
+DEFAULT_SUGGEST_LIMIT = 10
+MAX_SUGGEST_LIMIT = 50
+
+# Enumerations
+SORTS = ("relevance", "newest", "oldest")
+FACETS = ("actors", "locations", "sources")
+SUGGEST_FIELDS = {
+    "actor": "actors",
+    "actors": "actors",
+    "location": "locations",
+    "locations": "locations",
+    "source": "sources",
+    "sources": "sources",
+}
+
+ARTICLE_ID = re.compile(r"[0-9A-Fa-f#]{1,100}")
+
+
+def valid_article_id(article_id: str) -> bool:
+    """Return True when ``article_id`` has the shape of an article id (hex and ``#``)."""
+    return bool(ARTICLE_ID.fullmatch(article_id or ""))
