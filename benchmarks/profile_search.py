@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from queries import DEEP_PAGE, BenchQuery  # noqa: E402
 from run import percentiles, queries_from_index  # noqa: E402
 
-from searchsvc.search import WhooshSearchBackend  # noqa: E402
+from searchsvc.engines.whoosh.search import WhooshSearchBackend  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -47,9 +47,9 @@ import fts5  # noqa: E402
 from generate import write_jsonl  # noqa: E402
 from queries import DEEP_PAGE, BenchQuery, build_queries  # noqa: E402
 
+from searchsvc.engines.whoosh.schema import stored_to_paragraph  # noqa: E402
+from searchsvc.engines.whoosh.storage import IndexLocation  # noqa: E402
 from searchsvc.models import Paragraph  # noqa: E402
-from searchsvc.schema import stored_to_paragraph  # noqa: E402
-from searchsvc.storage import IndexLocation  # noqa: E402
 
 SHARED = Path(os.environ.get("SEARCHSVC_SHARED", REPO.parent / "shared"))
 BBC = SHARED / "corpus" / "bbc"
@@ -493,7 +493,7 @@ def search_size(
     }
 
     print(f"== {size}: search through the Python API ({len(queries)} queries x 2 pages)")
-    from searchsvc.search import WhooshSearchBackend
+    from searchsvc.engines.whoosh.search import WhooshSearchBackend
 
     backend = WhooshSearchBackend(str(index_dir))
     backend.search(BenchQuery("warmup", "zzzwarmup").to_request())

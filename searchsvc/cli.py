@@ -208,7 +208,7 @@ def search(
     index_dir: str,
 ) -> None:
     """Print the best-matching paragraphs for QUERY (same syntax as the web box)."""
-    from .backend import open_search_backend
+    from .engine import open_engine
 
     request = SearchRequest(
         q=" ".join(query),
@@ -222,7 +222,7 @@ def search(
         per_page=limit,
         collapse=collapse,
     )
-    result = open_search_backend(index_dir).search(request)
+    result = open_engine(index_dir).reader().search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
         return
@@ -303,11 +303,10 @@ def serve(host: str, port: int, threads: int, index_dir: str) -> None:
     """Serve the search page and the JSON API with waitress (a production WSGI server)."""
     from waitress import create_server
 
-    from .storage import IndexLocation
+    from .engine import open_engine
     from .web import create_app
 
-    location = IndexLocation(index_dir)
-    if not location.exists():
+    if not open_engine(index_dir).exists():
         click.echo(
             f"warning: no index at {index_dir} yet: searches answer 503 until "
             "`searchsvc reindex PATHS` builds one",
@@ -328,11 +327,8 @@ def _warm(app: Any) -> None:
     meanwhile wait for them); a missing or damaged index is reported by searches."""
     from .web import BACKEND_KEY
 
-    warm = getattr(app.extensions[BACKEND_KEY], "warm", None)
-    if warm is None:
-        return
     try:
-        warm()
+        app.extensions[BACKEND_KEY].warm()
     except Exception as exc:  # noqa: BLE001 (reported again, clearly, by the first search)
         logging.getLogger("searchsvc").info("index not prepared at start: %s", exc)
 
@@ -347,9 +343,9 @@ def status(as_json: bool, index_dir: str) -> None:
     """Show what the index holds and when it was last updated."""
     from dataclasses import asdict
 
-    from .storage import IndexLocation
+    from .engine import open_engine
 
-    stats = IndexLocation(index_dir).stats()
+    stats = open_engine(index_dir).reader().stats()
     if as_json:
         click.echo(json.dumps(asdict(stats), indent=2))
         return

@@ -96,6 +96,11 @@ class IndexWriter(Protocol):
         detection; empty for a full run)."""
         ...
 
+    def expect(self, files: int, size: int) -> None:
+        """Say how much is about to be written (``files`` files of ``size`` bytes in
+        all), before the first ``add``: the engine may choose parallel writers."""
+        ...
+
     def add(self, paragraphs: Sequence[Paragraph], source_key: str) -> int:
         """Queue paragraph documents of one file (whose change-detection key is
         ``source_key``); return how many were queued."""
@@ -138,10 +143,11 @@ class Engine(Protocol):
         ``wait`` seconds; raises IndexBusy naming the holder."""
         ...
 
-    def begin(self, full: bool, *, workers: int = 1, volume: int = 0) -> IndexWriter:
+    def begin(self, full: bool, *, workers: int = 1) -> IndexWriter:
         """Start writing: ``full`` rebuilds into a new index; else the live index is
-        updated (a new one is built when there is none). ``workers`` and ``volume``
-        (bytes to index) let the engine choose how to write in parallel."""
+        updated (a new one is built when there is none). Up to ``workers`` processes may
+        write (see ``IndexWriter.expect``). Raises IndexCorrupt when the live index
+        cannot be opened for an incremental update."""
         ...
 
 

@@ -2,8 +2,9 @@
 
 ``create_app(config)`` builds the app. Configuration keys:
 
-- ``INDEX_DIR``: the index folder (default: env ``SEARCHSVC_INDEX`` or ``index``).
-- ``SEARCH_BACKEND``: a ready ``SearchBackend`` (tests); default opens ``INDEX_DIR``.
+- ``INDEX_DIR``: the index location, a folder or a cluster URL (default: env
+  ``SEARCHSVC_INDEX`` or ``index``).
+- ``SEARCH_BACKEND``: a ready ``SearchEngine`` (tests); default opens ``INDEX_DIR``.
 - ``CORS_ORIGINS``: origins allowed to call ``/api/*`` from a browser (list, or a
   comma-separated string; ``"*"`` for any). Empty (default): no CORS headers.
 - ``MAX_CONTENT_LENGTH``: request body limit in bytes (default 64 KiB; GET-only app).
@@ -29,10 +30,10 @@ from werkzeug.exceptions import HTTPException
 
 import searchsvc
 
-from .backend import SearchBackend, open_search_backend
+from .engine import SearchEngine, open_engine
 from .errors import BadQuery, SearchsvcError
+from .limits import MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULT_DEPTH, valid_article_id
 from .models import SearchPage, SearchRequest
-from .search import MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULT_DEPTH, valid_article_id
 
 DEFAULT_PER_PAGE = 10
 MAX_PARAM_CHARS = MAX_QUERY_CHARS
@@ -78,7 +79,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         origins = [o.strip() for o in origins.split(",") if o.strip()]
     app.config["CORS_ORIGINS"] = list(origins)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    backend = app.config.get("SEARCH_BACKEND") or open_search_backend(str(app.config["INDEX_DIR"]))
+    backend = (
+        app.config.get("SEARCH_BACKEND") or open_engine(str(app.config["INDEX_DIR"])).reader()
+    )
     app.extensions[BACKEND_KEY] = backend
     app.register_blueprint(pages)
     app.register_blueprint(api)
@@ -97,7 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def get_backend() -> SearchBackend:
+def get_backend() -> SearchEngine:
     """Return the app's search backend."""
     return current_app.extensions[BACKEND_KEY]
 
@@ -277,10 +280,9 @@ def article_page(article_id: str) -> Any:
         req = SearchRequest()
     q = req.q
     highlights: list[Markup]
-    marker = getattr(backend, "highlight", None)
     texts = [p.text for p in paragraphs]
     try:
-        marked = marker(q, texts, req.expand_locations) if (q and marker) else None
+        marked = backend.highlight(q, texts, req.expand_locations) if q else None
     except BadQuery:
         marked = None
     if marked is None:

@@ -33,7 +33,7 @@ def hold_index_lock(index_dir: Path, seconds: int = 60) -> Iterator[subprocess.P
     leaving a stale lock file behind, as a crashed reindex would."""
     code = (
         "import time\n"
-        "from searchsvc.storage import IndexLocation\n"
+        "from searchsvc.engines.whoosh.storage import IndexLocation\n"
         f"with IndexLocation({str(index_dir)!r}).lock():\n"
         "    print('locked', flush=True)\n"
         f"    time.sleep({seconds})\n"

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.fields import TEXT
 
-from searchsvc.analysis import (
+from searchsvc.engines.whoosh.analysis import (
     NAME_KIND,
     TEXT_KIND,
     AnalysedText,

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
+from searchsvc.engines.whoosh.storage import IndexLocation
 from searchsvc.indexer import reindex
-from searchsvc.storage import IndexLocation
 
 KILLS = 24
 FILES = 160

@@ -7,10 +7,10 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import writing
 
+from searchsvc.engines.whoosh.schema import build_schema, paragraph_to_document
+from searchsvc.engines.whoosh.search import facets
+from searchsvc.engines.whoosh.search.docsets import field_postings, leaf_ids
 from searchsvc.models import Paragraph, Place
-from searchsvc.schema import build_schema, paragraph_to_document
-from searchsvc.search import facets
-from searchsvc.search.docsets import field_postings, leaf_ids
 
 
 def _paragraphs(start: int, count: int) -> list[Paragraph]:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
+from searchsvc.engines.whoosh.storage import IndexLocation
 from searchsvc.errors import IndexBusy, IndexMissing, SearchsvcError
 from searchsvc.indexer import reindex
-from searchsvc.storage import IndexLocation
 
 from .conftest import hold_index_lock
 
@@ -160,7 +160,7 @@ def test_lock_held_by_a_dead_process_does_not_block(article_dir, tmp_path):
     index_dir = tmp_path / "ix"
     code = (
         "import os, sys\n"
-        "from searchsvc.storage import IndexLocation\n"
+        "from searchsvc.engines.whoosh.storage import IndexLocation\n"
         f"with IndexLocation({str(index_dir)!r}).lock():\n"
         "    os.kill(os.getpid(), 9)\n"
     )
@@ -255,8 +255,8 @@ def test_killed_incremental_update_keeps_committed_work_and_reruns(
 def test_few_large_files_are_written_by_parallel_writers(tmp_path, monkeypatch):
     """A handful of big JSON Lines files is as much work as thousands of small ones:
     the writer count follows the bytes to index, not only the number of files."""
-    from searchsvc import indexer as indexer_module
-    from searchsvc.storage import IndexLocation
+    from searchsvc.engines.whoosh import writer as indexer_module
+    from searchsvc.engines.whoosh.storage import IndexLocation
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from searchsvc.search.lexicon import Lexicon, edit_distance
+from searchsvc.engines.whoosh.search.lexicon import Lexicon, edit_distance
 
 TERMS = sorted(
     {

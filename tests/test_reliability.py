@@ -28,7 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchsvc.cli import main
-from searchsvc.storage import IndexLocation
+from searchsvc.engines.whoosh.storage import IndexLocation
 
 from .conftest import hold_index_lock
 
@@ -193,7 +193,7 @@ def test_disk_full_in_a_writer_process_is_reported_not_lost(tmp_path: Path, monk
     multi-process writer would commit without the child's segment."""
     from whoosh.filedb import structfile
 
-    from searchsvc import indexer
+    from searchsvc.engines.whoosh import writer as indexer
 
     monkeypatch.setattr(indexer, "PARALLEL_WRITE_MIN_FILES", 1)
     corpus = _corpus(tmp_path / "c", 30)

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from searchsvc.engines.whoosh.search import QueryBuilder, WhooshSearchBackend, clean_query
 from searchsvc.errors import BadQuery, NotFound
 from searchsvc.indexer import write_paragraphs
+from searchsvc.limits import MAX_QUERY_CHARS
 from searchsvc.models import SearchRequest
-from searchsvc.search import MAX_QUERY_CHARS, QueryBuilder, WhooshSearchBackend, clean_query
 from tests.fixtures_search import A1, A2, A3, XSS, build_sample_index, sample_paragraphs
 
 
@@ -130,7 +131,7 @@ def test_prefix_and_typo_tolerance(backend):
 
 
 def test_typo_with_swapped_letters_is_highlighted_where_it_matched():
-    from searchsvc.search.highlight import highlight, match_spec
+    from searchsvc.engines.whoosh.search.highlight import highlight, match_spec
 
     # "caesefire" reaches the stem "ceasefir" by one swap of neighbours: the distance
     # that expanded the term must also mark the word.
@@ -378,7 +379,7 @@ def test_searcher_reopens_when_index_changes(tmp_path):
     ],
 )
 def test_docsets_match_whoosh(backend, q):
-    from searchsvc.search.docsets import DocSets
+    from searchsvc.engines.whoosh.search.docsets import DocSets
 
     parsed = backend.queries.parse(q)
     with backend._searcher() as (searcher, _gen):
@@ -458,8 +459,8 @@ def test_date_sorts_put_undated_last_and_keep_paragraph_order(tmp_path):
     ],
 )
 def test_numpy_bm25_ranks_like_whoosh(backend, q):
-    from searchsvc.search.docsets import DocSets
-    from searchsvc.search.scoring import FieldLengths, Scorer, top
+    from searchsvc.engines.whoosh.search.docsets import DocSets
+    from searchsvc.engines.whoosh.search.scoring import FieldLengths, Scorer, top
 
     parsed = backend.queries.parse(q)
     with backend._searcher() as (searcher, _gen):
@@ -474,11 +475,11 @@ def test_numpy_bm25_ranks_like_whoosh(backend, q):
 def test_segments_and_deletions_after_an_incremental_commit(tmp_path):
     """Several segments and deleted documents: counts, facets, ranking and doc sets
     stay right (the shape an incremental reindex leaves)."""
+    from searchsvc.engines.whoosh.schema import paragraph_to_document
+    from searchsvc.engines.whoosh.search.docsets import DocSets
+    from searchsvc.engines.whoosh.search.scoring import FieldLengths, Scorer, top
+    from searchsvc.engines.whoosh.storage import IndexLocation
     from searchsvc.models import Paragraph
-    from searchsvc.schema import paragraph_to_document
-    from searchsvc.search.docsets import DocSets
-    from searchsvc.search.scoring import FieldLengths, Scorer, top
-    from searchsvc.storage import IndexLocation
 
     write_paragraphs(tmp_path, sample_paragraphs())
     b = WhooshSearchBackend(str(tmp_path))
@@ -521,8 +522,8 @@ def test_segments_and_deletions_after_an_incremental_commit(tmp_path):
 
 
 def test_read_errors_become_index_corrupt(backend, monkeypatch):
+    from searchsvc.engines.whoosh.search import docsets
     from searchsvc.errors import IndexCorrupt
-    from searchsvc.search import docsets
 
     def broken(*args, **kwargs):
         raise Exception("Block tag error")  # what Whoosh raises on a damaged file
@@ -569,9 +570,9 @@ def _dated_paragraphs():
 @pytest.fixture(scope="module")
 def dated(tmp_path_factory):
     """A dated index with two segments, a deleted paragraph and undated paragraphs."""
+    from searchsvc.engines.whoosh.schema import paragraph_to_document
+    from searchsvc.engines.whoosh.storage import IndexLocation
     from searchsvc.models import Paragraph
-    from searchsvc.schema import paragraph_to_document
-    from searchsvc.storage import IndexLocation
 
     folder = tmp_path_factory.mktemp("dated")
     write_paragraphs(folder, _dated_paragraphs())
@@ -676,7 +677,7 @@ def test_date_ranges_match_whoosh_numeric_range(dated):
 
     from whoosh import query
 
-    from searchsvc.search import docsets as ds
+    from searchsvc.engines.whoosh.search import docsets as ds
 
     days = [None, datetime(2022, 12, 31), datetime(2023, 1, 1), datetime(2023, 3, 31)]
     days += [datetime(2023, 4, 1), datetime(2024, 1, 1), datetime(2030, 1, 1)]
@@ -710,7 +711,7 @@ def test_date_ranges_never_use_whoosh_postings(dated, monkeypatch):
 
 
 def test_date_columns_are_shared_across_searchers(dated):
-    from searchsvc.search import docsets as ds
+    from searchsvc.engines.whoosh.search import docsets as ds
 
     with dated._searcher() as (one, _gen), dated._searcher() as (two, _gen2):
         assert one is not two
@@ -733,8 +734,8 @@ def test_date_columns_are_shared_across_searchers(dated):
     ],
 )
 def test_decoding_errors_become_index_corrupt(backend, monkeypatch, error):
+    from searchsvc.engines.whoosh.search import docsets
     from searchsvc.errors import IndexCorrupt
-    from searchsvc.search import docsets
 
     def broken(*args, **kwargs):
         raise error
@@ -748,8 +749,8 @@ def test_errors_raised_inside_whoosh_become_index_corrupt(backend, monkeypatch):
     from whoosh.fields import NUMERIC
     from whoosh.formats import Positions
 
+    from searchsvc.engines.whoosh.search import docsets
     from searchsvc.errors import IndexCorrupt
-    from searchsvc.search import docsets
 
     def garbage(*args, **kwargs):
         # Decoding damaged bytes: the error is raised by Whoosh's own code.
@@ -766,7 +767,7 @@ def test_errors_raised_inside_whoosh_become_index_corrupt(backend, monkeypatch):
 
 @pytest.mark.parametrize("error", [TypeError("bug"), ValueError("bug"), KeyError("bug")])
 def test_bugs_in_searchsvc_are_not_reported_as_index_corrupt(backend, monkeypatch, error):
-    from searchsvc.search import docsets
+    from searchsvc.engines.whoosh.search import docsets
 
     def buggy(*args, **kwargs):
         raise error
@@ -797,7 +798,7 @@ def test_phrase_doc_sets_match_whoosh(backend, dated, words):
     segment and over two segments with a deletion."""
     from whoosh import query
 
-    from searchsvc.search import docsets as ds
+    from searchsvc.engines.whoosh.search import docsets as ds
 
     for b in (backend, dated):
         with b._searcher() as (searcher, _gen):
@@ -813,7 +814,7 @@ def test_phrase_doc_sets_match_whoosh(backend, dated, words):
 def test_phrase_falls_back_to_matchers(dated, monkeypatch):
     from whoosh import query
 
-    from searchsvc.search import docsets as ds
+    from searchsvc.engines.whoosh.search import docsets as ds
 
     monkeypatch.setattr(ds, "_block_positions", lambda *args: None)
     monkeypatch.setattr(ds, "leaf_positions", lambda *args: None)
@@ -825,10 +826,10 @@ def test_phrase_falls_back_to_matchers(dated, monkeypatch):
 def test_date_columns_survive_a_reopen(tmp_path):
     """After an incremental commit the new index version reuses the date arrays of
     the segments it shares with the old one."""
+    from searchsvc.engines.whoosh.schema import paragraph_to_document
+    from searchsvc.engines.whoosh.search import docsets as ds
+    from searchsvc.engines.whoosh.storage import IndexLocation
     from searchsvc.models import Paragraph
-    from searchsvc.schema import paragraph_to_document
-    from searchsvc.search import docsets as ds
-    from searchsvc.storage import IndexLocation
 
     write_paragraphs(tmp_path, _dated_paragraphs())
     b = WhooshSearchBackend(str(tmp_path))
@@ -860,8 +861,8 @@ def test_date_columns_survive_a_reopen(tmp_path):
 
 
 def test_damaged_positions_become_index_corrupt(tmp_path, monkeypatch):
+    from searchsvc.engines.whoosh.search import docsets
     from searchsvc.errors import IndexCorrupt
-    from searchsvc.search import docsets
 
     backend = WhooshSearchBackend(str(build_sample_index(tmp_path)))  # nothing cached
 
@@ -877,8 +878,8 @@ def test_damaged_positions_become_index_corrupt(tmp_path, monkeypatch):
 def test_whoosh_exception_classes_become_index_corrupt(backend, monkeypatch):
     from whoosh.index import IndexError as WhooshIndexError
 
+    from searchsvc.engines.whoosh.search import docsets
     from searchsvc.errors import IndexCorrupt
-    from searchsvc.search import docsets
 
     def broken(*args, **kwargs):
         raise WhooshIndexError("damaged table of contents")
@@ -891,7 +892,7 @@ def test_whoosh_exception_classes_become_index_corrupt(backend, monkeypatch):
 def test_date_column_read_in_one_piece_matches_the_column_reader(dated):
     import numpy as np
 
-    from searchsvc.search import docsets as ds
+    from searchsvc.engines.whoosh.search import docsets as ds
 
     with dated._searcher() as (searcher, _gen):
         for sub, _offset in searcher.leaf_searchers():
@@ -938,7 +939,7 @@ def test_suggestion_shows_the_word_closest_to_what_was_typed(tmp_path):
 def test_any_phrase_of_index_words_matches_whoosh(dated, words):
     from whoosh import query
 
-    from searchsvc.search import docsets as ds
+    from searchsvc.engines.whoosh.search import docsets as ds
 
     with dated._searcher() as (searcher, _gen):
         for fieldname in ("title", "text"):

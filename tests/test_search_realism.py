@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc.engines.whoosh.search import WhooshSearchBackend
 from searchsvc.indexer import reindex
 from searchsvc.models import SearchRequest
-from searchsvc.search import WhooshSearchBackend
 
 SHARED = Path(os.environ.get("SEARCHSVC_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 SEED = SHARED / "seed" / "blinken-turkey.txt"

@@ -9,9 +9,9 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import writing
 
-from searchsvc import termpool
+from searchsvc.engines.whoosh import termpool
+from searchsvc.engines.whoosh.schema import build_schema, paragraph_to_document
 from searchsvc.models import Paragraph, Place
-from searchsvc.schema import build_schema, paragraph_to_document
 
 WORDS = [
     "ceasefire",

@@ -33,8 +33,10 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import TOC
 
-from .errors import IndexBusy, IndexCorrupt, IndexMissing, SearchsvcError
-from .models import IndexStats
+from searchsvc.errors import IndexBusy, IndexCorrupt, IndexMissing, SearchsvcError
+from searchsvc.models import IndexStats
+
+from . import patches
 from .schema import build_schema
 
 CURRENT = "current"
@@ -114,6 +116,7 @@ class IndexLocation:
             if self.root.exists() and not self.root.is_dir():
                 raise IndexMissing(f"{self.root} is a file, not an index folder")
             raise IndexMissing(f"no index at {self.root}: build one with `searchsvc reindex PATHS`")
+        patches.apply()
         try:
             if not whoosh_index.exists_in(str(current), INDEX_NAME):
                 raise IndexCorrupt(f"the index at {current} has no committed data: {FIX_HINT}")
@@ -168,6 +171,7 @@ class IndexLocation:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         gen_dir = self.root / f"{GEN_PREFIX}{stamp}-{uuid.uuid4().hex[:6]}"
         gen_dir.mkdir()
+        patches.apply()
         whoosh_index.create_in(str(gen_dir), build_schema(), indexname=INDEX_NAME)
         self.write_meta(gen_dir, {"created": _utc_now()})
         return gen_dir
@@ -175,6 +179,7 @@ class IndexLocation:
     @staticmethod
     def open_generation(gen_dir: Path) -> whoosh_index.Index:
         """Return the Whoosh index in a generation folder (live or not yet published)."""
+        patches.apply()
         return whoosh_index.open_dir(str(gen_dir), indexname=INDEX_NAME)
 
     def publish(self, gen_dir: Path) -> None:

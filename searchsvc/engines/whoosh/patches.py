@@ -1,4 +1,8 @@
-"""Small, targeted fixes to Whoosh 2.7.4 internals, applied once on import.
+"""Every use of Whoosh's private parts, in one place: the fixes below, applied
+explicitly by ``apply()`` where an index is opened or created (``storage``), and the
+start-up check (``check()``) of every private attribute the Whoosh engine relies on
+(here, in ``termpool`` and in ``search/``), so that a Whoosh that differs fails at once
+with a message naming the attribute, not with an AttributeError mid-search.
 
 Each fix keeps Whoosh's results byte-for-byte identical; only the cost changes.
 
@@ -31,12 +35,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
+from typing import Any
 
+import whoosh
 from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.analysis import morph
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
+
+from searchsvc.errors import IndexCorrupt
 
 from . import termpool
 
@@ -117,13 +126,89 @@ def _clean_files_keep_previous(storage, indexname, gen, segments):
                 storage.delete_file(filename)
 
 
+_applied = False
+_lock = threading.Lock()
+
+# Private class attributes the fixes, the posting pool and the readers in search/ use.
+CLASS_ATTRIBUTES: tuple[tuple[Any, str], ...] = (
+    (whoosh3.W3PerDocReader, "_cached_reader"),
+    (whoosh3.W3PerDocReader, "doc_field_length"),
+    (whoosh3.W3LeafMatcher, "_read_data"),
+    (whoosh3.W3LeafMatcher, "_goto"),
+    (morph.StemFilter, "clear"),
+    (whoosh_index, "clean_files"),
+    (whoosh_index.TOC, "_pattern"),
+    (whoosh_index.TOC, "_segment_pattern"),
+    (whoosh3, "_lenfield"),
+    (whoosh3, "LENGTHS_COLUMN"),
+    (writing, "PostingPool"),
+    (writing.SegmentWriter, "_flush_segment"),
+    (writing.SegmentWriter, "_check_state"),
+    (writing.SegmentWriter, "_doc_boost"),
+    (writing.SegmentWriter, "_check_fields"),
+    (writing.SegmentWriter, "_field_boost"),
+    (writing.SegmentWriter, "add_document"),
+)
+# Private attributes of objects a reader hands out, checked on a small index in memory.
+READER_ATTRIBUTES = ("_terms", "_perdoc", "_segment")
+TERMS_ATTRIBUTES = ("_codec", "_postfile")
+MATCHER_ATTRIBUTES = ("_data", "_byteids", "_lastblock", "_nextoffset", "_maxid", "_fixedsize")
+COLUMN_ATTRIBUTES = ("_typecode", "_fixedlen", "_count", "_dbfile", "_basepos", "_default")
+
+
 def apply() -> None:
-    """Install the fixes (idempotent)."""
-    whoosh3.W3PerDocReader._cached_reader = _cached_reader
-    whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
-    morph.StemFilter.clear = _stem_clear
-    whoosh_index.clean_files = _clean_files_keep_previous
-    termpool.install(writing)
+    """Check what the engine relies on (``check``), then install the fixes; once per
+    process (later calls return at once). Raises IndexCorrupt naming a missing
+    attribute."""
+    global _applied
+    if _applied:
+        return
+    with _lock:
+        if _applied:
+            return
+        check()
+        whoosh3.W3PerDocReader._cached_reader = _cached_reader
+        whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
+        morph.StemFilter.clear = _stem_clear
+        whoosh_index.clean_files = _clean_files_keep_previous
+        termpool.install(writing)
+        _applied = True
 
 
-apply()
+def check() -> None:
+    """Verify every private Whoosh attribute searchsvc uses, on Whoosh's classes and on
+    the objects of a one-document index in memory; raise IndexCorrupt naming the first
+    one missing."""
+    for owner, name in CLASS_ATTRIBUTES:
+        if not hasattr(owner, name):
+            _missing(f"{getattr(owner, '__name__', owner)}.{name}")
+    from whoosh.filedb.filestore import RamStorage
+
+    from .schema import build_schema
+
+    ix = RamStorage().create_index(build_schema())
+    with ix.writer() as w:
+        w.add_document(id="0#1", article_id="0", text="checking checked words", position=1)
+    with ix.reader() as reader:
+        sub = reader.leaf_readers()[0][0] if hasattr(reader, "leaf_readers") else reader
+        _require(sub, READER_ATTRIBUTES, "SegmentReader")
+        _require(sub._terms, TERMS_ATTRIBUTES, "W3TermsReader")
+        matcher = sub.postings("text", "check")
+        _require(matcher, MATCHER_ATTRIBUTES, "W3LeafMatcher")
+        column = sub._perdoc._cached_reader(
+            whoosh3._lenfield("text"), whoosh3.LENGTHS_COLUMN
+        )
+        _require(column, COLUMN_ATTRIBUTES, "a lengths column")
+
+
+def _require(obj: Any, names: tuple[str, ...], what: str) -> None:
+    for name in names:
+        if not hasattr(obj, name):
+            _missing(f"{what}.{name}")
+
+
+def _missing(what: str) -> None:
+    raise IndexCorrupt(
+        f"this Whoosh ({whoosh.versionstring()}) lacks {what}, which searchsvc relies on: "
+        "install whoosh>=2.7.4,<2.8"
+    )

@@ -22,9 +22,9 @@ from typing import Any
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, Schema
 
-from . import whooshfix  # noqa: F401  (patches Whoosh before any index is opened)
+from searchsvc.models import Paragraph, Place
+
 from .analysis import NAME_KIND, TEXT_KIND, AnalysedText, name_analyzer, text_analyzer
-from .models import Paragraph, Place
 
 __all__ = ["build_schema", "name_analyzer", "text_analyzer"]
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.searching import Searcher
 
-from ..models import FacetValue
+from searchsvc.models import FacetValue
+
 from .docsets import field_postings, segment_key
 
 SEGMENT_CACHE = 256  # per-segment (field) pieces kept, at most

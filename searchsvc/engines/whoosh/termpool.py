@@ -201,7 +201,7 @@ def _length_table(lengths: Any, fieldname: str) -> tuple[bytes, list[int]] | Non
     the field keeps no lengths."""
     if lengths is None:
         return None
-    from .whooshfix import lengths_bytes
+    from .patches import lengths_bytes
 
     data = lengths_bytes(lengths, fieldname)
     if data is None:

@@ -18,7 +18,6 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -29,10 +28,13 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 from whoosh.spelling import Corrector, SimpleQueryCorrector
 
+from searchsvc.errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
+from searchsvc.limits import MAX_FILTER_CHARS, SUGGEST_BELOW, valid_article_id
+from searchsvc.models import Hit, IndexStats, Paragraph, SearchPage, SearchRequest
+from searchsvc.request import Checked, validate
+
 from ..analysis import text_tokens
-from ..errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
-from ..models import Hit, IndexStats, Paragraph, SearchPage, SearchRequest
-from ..schema import parse_date, stored_to_paragraph
+from ..schema import stored_to_paragraph
 from ..storage import FIX_HINT, IndexLocation
 from .docsets import DocSets, numeric_column
 from .facets import ValueTable, fold
@@ -42,17 +44,10 @@ from .query import DEFAULT_FIELDS, ParsedQuery, QueryBuilder, describe, name_wor
 from .scoring import FieldLengths, Scorer, Unsupported, top
 
 LOG = logging.getLogger("searchsvc.search")
-MAX_PER_PAGE = 100
-MAX_RESULT_DEPTH = 10_000
-MAX_FACET_LIMIT = 100
-MAX_FILTER_VALUES = 20
-MAX_FILTER_CHARS = 200
-SUGGEST_BELOW = 5
 POOL_SIZE = 8
 PHRASE_WINDOW = 100
 SURFACE_DOCS = 20  # paragraphs read to show a corrected stem as a word
 SPELL_PREFIX = 2  # suggestions share the first letters of the word (fast, and typical)
-SORTS = ("relevance", "newest", "oldest")
 FACET_FIELDS = {"actors": "actors", "locations": "locations", "sources": "source"}
 SUGGEST_FIELDS = {
     "actor": "actors",
@@ -62,8 +57,6 @@ SUGGEST_FIELDS = {
     "source": "source",
     "sources": "source",
 }
-ARTICLE_ID = re.compile(r"[0-9A-Fa-f#]{1,100}")
-_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 # Errors that only come from reading damaged files (Whoosh raises bare Exceptions
 # such as "Block tag error" too; searchsvc itself never does).
 _READ_ERRORS = (struct.error, zlib.error, EOFError, pickle.UnpicklingError)
@@ -80,75 +73,10 @@ _READ_ERRORS_IN_WHOOSH = (
 _WHOOSH_DIR = os.path.dirname(os.path.abspath(whoosh.__file__)) + os.sep
 
 
-def valid_article_id(article_id: str) -> bool:
-    """Return True when ``article_id`` has the shape of an article id (hex and ``#``)."""
-    return bool(ARTICLE_ID.fullmatch(article_id or ""))
-
-
-def date_bounds(value: str | None, end: bool) -> datetime | None:
-    """Return the first (or, with ``end``, the last) instant of a ``YYYY``, ``YYYY-MM``,
-    ``YYYY-MM-DD`` date or a full ISO timestamp; None for an empty value.
-    Raises BadQuery for anything else."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    match = _DATE.fullmatch(text)
-    try:
-        if match:
-            year, month, day = (int(g) if g else None for g in match.groups())
-            start = datetime(year, month or 1, day or 1)
-            if not end:
-                return start
-            if day:
-                nxt = start + timedelta(days=1)
-            elif month:
-                nxt = datetime(year + (month == 12), month % 12 + 1, 1)
-            else:
-                nxt = datetime(year + 1, 1, 1)
-            return nxt - timedelta(microseconds=1)
-        parsed = parse_date(text) if len(text) <= 40 else None
-    except (ValueError, OverflowError):
-        parsed = None
-    if parsed is None:
-        raise BadQuery(f"cannot read the date {text[:40]!r}: use YYYY, YYYY-MM or YYYY-MM-DD")
-    return parsed
-
-
-def validate_request(req: SearchRequest) -> None:
-    """Check a SearchRequest's limits; raise BadQuery naming the first problem."""
-    if req.sort not in SORTS:
-        raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
-    if not 1 <= req.per_page <= MAX_PER_PAGE:
-        raise BadQuery(f"per_page must be between 1 and {MAX_PER_PAGE}")
-    if req.page < 1:
-        raise BadQuery("page must be 1 or more")
-    if req.page * req.per_page > MAX_RESULT_DEPTH:
-        raise BadQuery(
-            f"results are available to a depth of {MAX_RESULT_DEPTH} "
-            "(page × per_page); refine the query or add filters"
-        )
-    if not 1 <= req.facet_limit <= MAX_FACET_LIMIT:
-        raise BadQuery(f"facet_limit must be between 1 and {MAX_FACET_LIMIT}")
-    for name, values in (
-        ("actor", req.actors),
-        ("location", req.locations),
-        ("source", req.sources),
-    ):
-        if len(values) > MAX_FILTER_VALUES:
-            raise BadQuery(f"at most {MAX_FILTER_VALUES} {name} filters")
-        if any(len(v) > MAX_FILTER_CHARS for v in values):
-            raise BadQuery(f"a {name} filter is longer than {MAX_FILTER_CHARS} characters")
-    if req.article_id is not None and not valid_article_id(req.article_id):
-        raise BadQuery("article must be an article id (hexadecimal)")
-    start = date_bounds(req.date_from, end=False)
-    stop = date_bounds(req.date_to, end=True)
-    if start and stop and start > stop:
-        raise BadQuery("the start date is after the end date")
-
-
-def filter_queries(req: SearchRequest) -> list[query.Query]:
-    """Return the filter clauses of a request (actors and locations AND, sources OR,
-    date range, one article)."""
+def filter_queries(checked: Checked) -> list[query.Query]:
+    """Return the filter clauses of a validated request (actors and locations AND,
+    sources OR, date range, one article)."""
+    req = checked.request
     clauses: list[query.Query] = [query.Term("actors", a) for a in req.actors if a]
     for name in req.locations:
         if not name:
@@ -166,10 +94,8 @@ def filter_queries(req: SearchRequest) -> list[query.Query]:
     sources = [query.Term("source", s) for s in req.sources if s]
     if sources:
         clauses.append(sources[0] if len(sources) == 1 else query.Or(sources))
-    start = date_bounds(req.date_from, end=False)
-    stop = date_bounds(req.date_to, end=True)
-    if start or stop:
-        clauses.append(query.DateRange("date", start, stop))
+    if checked.start or checked.end:
+        clauses.append(query.DateRange("date", checked.start, checked.end))
     if req.article_id:
         clauses.append(query.Term("article_id", req.article_id))
     return clauses
@@ -431,8 +357,8 @@ def _raised_in_whoosh(exc: BaseException) -> bool:
 class WhooshSearchBackend:
     """SearchBackend over the Whoosh index in ``index_dir`` (see ``searchsvc.backend``)."""
 
-    def __init__(self, index_dir: str):
-        self.location = IndexLocation(index_dir)
+    def __init__(self, index: IndexLocation | str):
+        self.location = index if isinstance(index, IndexLocation) else IndexLocation(index)
         self.queries = QueryBuilder()
         self._lock = threading.Lock()
         self._generation: _Generation | None = None
@@ -512,9 +438,9 @@ class WhooshSearchBackend:
         ``SearchPage``). Raises BadQuery for invalid requests and IndexMissing /
         IndexCorrupt when the index cannot be read."""
         started = time.perf_counter()
-        validate_request(request)
+        checked = validate(request)
         parsed = self.queries.parse(request.q, request.expand_locations)
-        filters = filter_queries(request)
+        filters = filter_queries(checked)
         page = SearchPage(
             query=parsed.text,
             request=request,
@@ -595,9 +521,8 @@ class WhooshSearchBackend:
             return gen.table(fieldname, searcher).suggest(prefix, limit)
 
     def stats(self) -> IndexStats:
-        """Return what is in the index (``exists=False`` when there is none)."""
-        if not self.location.exists():
-            return IndexStats(exists=False, path=str(self.location.root))
+        """Return what is in the index (``exists=False`` when there is none; raises
+        IndexCorrupt for a live generation that cannot be read)."""
         return self.location.stats()
 
     def highlight(self, q: str, texts: list[str], expand_locations: bool = False) -> list[str]:

@@ -29,15 +29,17 @@ from whoosh import qparser, query
 from whoosh.fields import DATETIME, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser
 
-from ..errors import BadQuery
+from searchsvc.errors import BadQuery
+from searchsvc.limits import (
+    MAX_CLAUSES,
+    MAX_FUZZY_EDITS,
+    MAX_QUERY_CHARS,
+    MIN_PREFIX_CHARS,
+    PHRASE_BOOST,
+)
+
 from ..schema import build_schema, name_analyzer
 from .lexicon import lexicon_for
-
-MAX_QUERY_CHARS = 1000
-MAX_CLAUSES = 64
-PHRASE_BOOST = 3.0
-MAX_FUZZY_EDITS = 2
-MIN_PREFIX_CHARS = 2
 
 DEFAULT_FIELDS = ("title", "text")
 NAME_FIELDS = ("actor_terms", "location_terms", "country_terms", "source_terms")

@@ -1,0 +1,49 @@
+"""The embedded Whoosh engine: an index folder on disk (the default engine).
+
+The one door is ``open_whoosh(folder)``; everything that imports ``whoosh`` lives in
+this package: the schema and analysis, the fixes to Whoosh's internals and their
+start-up check (``patches``, applied where an index is opened or created), the posting
+pool, storage (generations, atomic swap, lock), the writer and the searcher.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from searchsvc.engine import Engine, IndexWriter, SearchEngine
+
+from .search import WhooshSearchBackend
+from .storage import IndexLocation
+from .writer import WhooshWriter
+
+
+class WhooshEngine:
+    """``Engine`` over the Whoosh index folder ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.storage = IndexLocation(root)
+        self.location = str(Path(root))
+
+    def exists(self) -> bool:
+        """Return True when the folder holds a live index."""
+        return self.storage.exists()
+
+    def reader(self) -> SearchEngine:
+        """Return a searcher that follows the live index version."""
+        return WhooshSearchBackend(self.storage)
+
+    def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
+        """Return the folder's reindex lock (a kernel record lock: a dead holder never
+        blocks)."""
+        return self.storage.lock(wait=wait)
+
+    def begin(self, full: bool, *, workers: int = 1) -> IndexWriter:
+        """Return the writer of one reindex run (see ``WhooshWriter``)."""
+        return WhooshWriter(self.storage, full, workers)
+
+
+def open_whoosh(root: str | os.PathLike[str]) -> Engine:
+    """Return the engine of the Whoosh index folder ``root`` (it need not exist yet)."""
+    return WhooshEngine(root)
