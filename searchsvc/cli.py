@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import os
 import re
 import sys
-import threading
 from typing import Any
 
 import click
@@ -297,14 +295,23 @@ def parse(file: str, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Per process."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes sharing the port [default: one per core].",
+)
 @index_option
-def serve(host: str, port: int, threads: int, index_dir: str) -> None:
-    """Serve the search page and the JSON API with waitress (a production WSGI server)."""
-    from waitress import create_server
-
+def serve(host: str, port: int, threads: int, workers: int | None, index_dir: str) -> None:
+    """Serve the search page and the JSON API with waitress (a production WSGI server),
+    in one process per core. SIGHUP replaces the processes one by one; Ctrl-C or
+    SIGTERM stops them."""
     from .engine import open_engine
-    from .web import create_app
+    from .server import ServeOptions, default_workers
+    from .server import serve as run_server
 
     if not open_engine(index_dir).exists():
         click.echo(
@@ -312,25 +319,14 @@ def serve(host: str, port: int, threads: int, index_dir: str) -> None:
             "`searchsvc reindex PATHS` builds one",
             err=True,
         )
-    app = create_app({"INDEX_DIR": index_dir})
-    threading.Thread(target=_warm, args=(app,), name="searchsvc-warm", daemon=True).start()
-    server = create_server(app, host=host, port=port, threads=threads)
-    click.echo(f"searchsvc serving {index_dir} at http://{host}:{server.effective_port}/")
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("stopped")
-
-
-def _warm(app: Any) -> None:
-    """Prepare the index's shared tables while the server starts (searches arriving
-    meanwhile wait for them); a missing or damaged index is reported by searches."""
-    from .web import BACKEND_KEY
-
-    try:
-        app.extensions[BACKEND_KEY].warm()
-    except Exception as exc:  # noqa: BLE001 (reported again, clearly, by the first search)
-        logging.getLogger("searchsvc").info("index not prepared at start: %s", exc)
+    options = ServeOptions(index_dir, host, port, threads, workers or default_workers())
+    processes = f"{options.workers} processes" if options.workers > 1 else "one process"
+    status = run_server(
+        options,
+        lambda url: click.echo(f"searchsvc serving {index_dir} at {url} ({processes})"),
+    )
+    click.echo("stopped")
+    sys.exit(status)
 
 
 # --- status ------------------------------------------------------------------------

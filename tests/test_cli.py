@@ -127,7 +127,7 @@ def test_status_reports_documents_and_last_reindex(runner, article_dir, tmp_path
 
 
 def test_serve_prepares_the_shared_tables_before_the_first_search(runner, article_dir, tmp_path):
-    from searchsvc.cli import _warm
+    from searchsvc.server import _warm
     from searchsvc.web import BACKEND_KEY, create_app
 
     ix = tmp_path / "ix"
@@ -147,7 +147,7 @@ def test_serve_prepares_the_shared_tables_before_the_first_search(runner, articl
 
 
 def test_serve_warm_up_of_a_missing_index_is_quiet(tmp_path):
-    from searchsvc.cli import _warm
+    from searchsvc.server import _warm
     from searchsvc.web import create_app
 
     _warm(create_app({"INDEX_DIR": str(tmp_path / "none")}))  # must not raise

@@ -1,0 +1,225 @@
+"""Serving the web app: waitress in one process, or in several worker processes that
+share one listening socket (``searchsvc serve --workers N``).
+
+One Python process serves at most one core's worth of requests (one interpreter lock),
+so the parent binds the socket and forks ``workers`` processes; each opens its own
+engine reader (nothing engine-side is shared across a fork), runs waitress with
+``threads`` threads on the shared socket, and the kernel hands each new connection to
+one of them. Every worker follows index versions on its own, as a single process does.
+
+The parent only supervises: a worker that dies is replaced (at most
+``MAX_RESPAWNS`` in ``RESPAWN_WINDOW`` seconds, then the server stops with an error);
+SIGHUP replaces the workers one by one (a reload that drops no request); SIGINT or
+SIGTERM stops them (each finishes the requests it is answering) and then the parent.
+Workers die with the parent if it is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .workers import die_with_parent, load_prctl
+
+MAX_RESPAWNS = 5
+RESPAWN_WINDOW = 30.0
+STOP_GRACE = 10.0
+FINISH_SECONDS = 5.0
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How to serve: the index location, the address, threads per worker and the
+    number of worker processes."""
+
+    location: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    threads: int = 8
+    workers: int = 1
+
+
+def default_workers() -> int:
+    """Return the default number of server processes: one per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Return a listening TCP socket on ``host``:``port`` (port 0: any free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(options: ServeOptions, announce: Callable[[str], None]) -> int:
+    """Serve until stopped; call ``announce`` with the URL once listening. Return the
+    exit status (0 after a requested stop, 1 when workers kept dying)."""
+    sock = bind(options.host, options.port)
+    port = sock.getsockname()[1]
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    url = f"http://{host}:{port}/"
+    if options.workers <= 1:
+        server = _make_server(options, sock)
+        announce(url)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+        return 0
+    return _Supervisor(options, sock).run(lambda: announce(url))
+
+
+def _make_server(options: ServeOptions, sock: socket.socket) -> Any:
+    from waitress import create_server
+
+    from .web import create_app
+
+    app = create_app({"INDEX_DIR": options.location})
+    threading.Thread(target=_warm, args=(app,), name="searchsvc-warm", daemon=True).start()
+    return create_server(app, sockets=[sock], threads=options.threads)
+
+
+def _warm(app: Any) -> None:
+    """Prepare the index's shared tables while the server starts (searches arriving
+    meanwhile wait for them); a missing or damaged index is reported by searches."""
+    from .web import BACKEND_KEY
+
+    try:
+        app.extensions[BACKEND_KEY].warm()
+    except Exception as exc:  # noqa: BLE001 (reported again, clearly, by the first search)
+        logging.getLogger("searchsvc").info("index not prepared at start: %s", exc)
+
+
+class _Supervisor:
+    """The parent of the worker processes (see the module doc)."""
+
+    def __init__(self, options: ServeOptions, sock: socket.socket):
+        self.options = options
+        self.sock = sock
+        self.children: set[int] = set()
+        self.retiring: set[int] = set()  # replaced by a reload: not respawned
+        self.to_reload: list[int] = []
+        self.stopping = False
+        self.stop_deadline = 0.0
+        self.deaths: list[float] = []
+        self.status = 0
+
+    def run(self, announce: Callable[[], None]) -> int:
+        load_prctl()
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGHUP, self._reload)
+        for _ in range(self.options.workers):
+            self._spawn()
+        announce()
+        while self.children:
+            if self.to_reload and not self.stopping:
+                self._replace(self.to_reload.pop(0))
+            if self.stopping and time.monotonic() > self.stop_deadline:
+                for pid in self.children:
+                    _signal(pid, signal.SIGKILL)
+            pid, code = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                time.sleep(POLL_SECONDS)
+                continue
+            self._reap(pid, code)
+        self.sock.close()
+        return self.status
+
+    def _reap(self, pid: int, code: int) -> None:
+        self.children.discard(pid)
+        if self.stopping or pid in self.retiring:
+            self.retiring.discard(pid)
+            return
+        now = time.monotonic()
+        self.deaths = [t for t in self.deaths if now - t < RESPAWN_WINDOW] + [now]
+        if len(self.deaths) > MAX_RESPAWNS:
+            print(
+                f"searchsvc: server workers keep exiting ({len(self.deaths)} in "
+                f"{RESPAWN_WINDOW:.0f} s, the last with {_status(code)}); stopping",
+                file=sys.stderr,
+            )
+            self.status = 1
+            self._stop()
+            return
+        print(
+            f"searchsvc: server worker {pid} exited ({_status(code)}); starting another",
+            file=sys.stderr,
+        )
+        self._spawn()
+
+    def _spawn(self) -> None:
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _worker(self.options, self.sock, parent)
+        self.children.add(pid)
+
+    def _replace(self, old: int) -> None:
+        """Start one new worker, then stop one old one (a reload keeps capacity)."""
+        if old not in self.children:
+            return
+        self._spawn()
+        self.retiring.add(old)
+        _signal(old, signal.SIGTERM)
+
+    def _reload(self, *_: Any) -> None:
+        self.to_reload = sorted(self.children - self.retiring)
+
+    def _stop(self, *_: Any) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        self.stop_deadline = time.monotonic() + STOP_GRACE
+        for pid in self.children:
+            _signal(pid, signal.SIGTERM)
+
+
+def _worker(options: ServeOptions, sock: socket.socket, parent: int) -> None:
+    """Run one server worker in a forked child; never returns."""
+    code = 0
+    try:
+        die_with_parent(parent)  # also ignores SIGINT: the parent stops the workers
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        server = _make_server(options, sock)
+
+        def finish(*_: Any) -> None:
+            threading.Thread(target=_finish_and_exit, args=(server,), daemon=True).start()
+
+        signal.signal(signal.SIGTERM, finish)
+        server.run()
+    except BaseException as exc:  # noqa: BLE001 (a worker must never return)
+        print(f"searchsvc: server worker failed: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _finish_and_exit(server: Any) -> None:
+    """Let the requests being answered finish (up to ``FINISH_SECONDS``), then exit."""
+    deadline = time.monotonic() + FINISH_SECONDS
+    tasks = server.task_dispatcher
+    while time.monotonic() < deadline and (tasks.active_count or tasks.queue):
+        time.sleep(0.05)
+    time.sleep(0.1)  # the main loop sends the last responses
+    os._exit(0)
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _status(code: int) -> str:
+    if os.WIFSIGNALED(code):
+        return f"signal {os.WTERMSIG(code)}"
+    return f"exit status {os.WEXITSTATUS(code)}"
