@@ -5,6 +5,7 @@ tracebacks.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -16,6 +17,7 @@ import click
 
 from . import __version__
 from .errors import SearchsvcError
+from .limits import EXPORT_FORMATS, INTERVALS, RELATED_FIELDS, RELATED_SORTS, SORTS
 from .models import SearchRequest
 
 DEFAULT_INDEX = "index"
@@ -178,14 +180,39 @@ def _terminal_snippet(highlight: str, color: bool) -> str:
     return html.unescape(_MARK.sub("", text))
 
 
+def filter_options(func):
+    """Add the filters every search-like command takes (as in the web page)."""
+    options = [
+        click.option("--actor", multiple=True, help="Only paragraphs naming this actor."),
+        click.option("--location", multiple=True, help="Only paragraphs naming this place."),
+        click.option("--source", multiple=True, help="Only paragraphs from this source."),
+        click.option(
+            "--from", "date_from", help="Earliest date (YYYY, YYYY-MM or YYYY-MM-DD)."
+        ),
+        click.option("--to", "date_to", help="Latest date (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _request(query: str, filters: dict[str, Any], **more: Any) -> SearchRequest:
+    """Return the SearchRequest of a command's query and filter options."""
+    return SearchRequest(
+        q=query,
+        actors=list(filters.get("actor", ())),
+        locations=list(filters.get("location", ())),
+        sources=list(filters.get("source", ())),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+        **more,
+    )
+
+
 @main.command()
 @click.argument("query", nargs=-1)
-@click.option("--actor", multiple=True, help="Only paragraphs naming this actor.")
-@click.option("--location", multiple=True, help="Only paragraphs naming this place.")
-@click.option("--source", multiple=True, help="Only paragraphs from this source.")
-@click.option("--from", "date_from", help="Earliest date (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--to", "date_to", help="Latest date (YYYY, YYYY-MM or YYYY-MM-DD).")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@filter_options
+@click.option("--sort", type=click.Choice(SORTS), default="relevance")
 @click.option("--limit", "-n", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1, 1000), default=1)
 @click.option("--collapse", is_flag=True, help="At most one paragraph per article.")
@@ -208,14 +235,11 @@ def search(
     """Print the best-matching paragraphs for QUERY (same syntax as the web box)."""
     from .engine import open_engine
 
-    request = SearchRequest(
-        q=" ".join(query),
-        actors=list(actor),
-        locations=list(location),
-        sources=list(source),
-        date_from=date_from,
-        date_to=date_to,
-        sort=sort,  # type: ignore[arg-type]
+    request = _request(
+        " ".join(query),
+        {"actor": actor, "location": location, "source": source}
+        | {"date_from": date_from, "date_to": date_to},
+        sort=sort,
         page=page,
         per_page=limit,
         collapse=collapse,
@@ -245,6 +269,148 @@ def search(
         names = hit.actors + [p.name for p in hit.locations]
         if names:
             click.echo(f"   ({'; '.join(names)})")
+
+
+# --- analyst views -----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("queries", nargs=-1, required=True)
+@filter_options
+@click.option("--interval", type=click.Choice(INTERVALS), default=None, help="Bucket size.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one column per query).")
+@index_option
+def timeline(
+    queries: tuple[str, ...],
+    interval: str | None,
+    as_json: bool,
+    as_csv: bool,
+    index_dir: str,
+    **filters: Any,
+) -> None:
+    """Print matching paragraphs per period for QUERY (several QUERIES: compared)."""
+    from . import timeline as timelines
+    from .engine import open_engine
+
+    engine = open_engine(index_dir).reader()
+    requests = [_request(q, filters) for q in queries]
+    if len(requests) == 1:
+        found = timelines.timeline(engine, requests[0], interval)
+        chosen, series = found.interval, [found]
+    else:
+        chosen, series = timelines.compare(engine, requests, interval)
+    if as_json:
+        data: dict[str, Any] = (
+            series[0].to_dict()
+            if len(series) == 1
+            else {"interval": chosen, "series": [t.to_dict() for t in series]}
+        )
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if as_csv:
+        click.echo(timelines.csv_text(chosen, series), nl=False)
+        return
+    for t in series:
+        click.echo(f"{t.query!r} by {chosen} ({t.undated:,} matching paragraphs undated)")
+        peak = max((b.count for b in t.buckets), default=0) or 1
+        for b in t.buckets:
+            bar = "#" * max(0, round(40 * b.count / peak))
+            click.echo(f"  {b.start}  {b.count:>7,}  {b.share:>8.2%}  {bar}")
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@filter_options
+@click.option("--field", type=click.Choice(RELATED_FIELDS), default="actors", show_default=True)
+@click.option("--sort", type=click.Choice(RELATED_SORTS), default="lift", show_default=True)
+@click.option("--min-count", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@index_option
+def related(
+    query: tuple[str, ...],
+    field: str,
+    sort: str,
+    min_count: int,
+    limit: int,
+    as_json: bool,
+    index_dir: str,
+    **filters: Any,
+) -> None:
+    """Print the actors or locations most named with QUERY's hits, with their lift."""
+    from .engine import open_engine
+    from .related import related as find_related
+
+    engine = open_engine(index_dir).reader()
+    found = find_related(
+        engine, _request(" ".join(query), filters), field,
+        sort=sort, min_count=min_count, limit=limit,
+    )
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{field} named in the {found.matched:,} matching paragraphs (by {sort}):")
+    for v in found.values:
+        click.echo(f"  {v.value:<40} {v.count:>6,}  {v.share:>7.2%}  lift {v.lift:.2f}")
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@filter_options
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--collapse", is_flag=True, help="One row per article.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True,
+    help="File to write ('-' for standard output).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@index_option
+def export(
+    query: tuple[str, ...],
+    sort: str,
+    collapse: bool,
+    fmt: str,
+    output: str,
+    quiet: bool,
+    index_dir: str,
+    **filters: Any,
+) -> None:
+    """Write every hit of QUERY to a file (CSV or NDJSON), with a FILE.meta.json saying
+    what it is of."""
+    from . import export as exports
+    from .engine import open_engine
+
+    engine = open_engine(index_dir).reader()
+    request = _request(" ".join(query), filters, sort=sort, collapse=collapse)
+    to_stdout = output == "-"
+    with engine.export(request) as found:
+        meta = exports.describe(request, found.info, fmt)
+        total = found.info.total
+        header = 1 if fmt == "csv" else 0
+        show = not (quiet or to_stdout)
+        progress: Any = (
+            click.progressbar(
+                length=total, label=f"exporting {total:,} rows", file=sys.stderr, show_pos=True
+            )
+            if show
+            else contextlib.nullcontext()
+        )
+        target: Any = (
+            contextlib.nullcontext(sys.stdout)
+            if to_stdout
+            else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        )
+        with target as handle, progress:
+            for n, line in enumerate(exports.lines(found.hits(), fmt)):
+                handle.write(line)
+                if show and n >= header:
+                    progress.update(1)
+    if not to_stdout:
+        with open(output + ".meta.json", "w", encoding="utf-8") as f:
+            json.dump(meta, f, indent=2, ensure_ascii=False)
+        click.echo(f"wrote {total:,} rows to {output} (and {output}.meta.json)", err=True)
 
 
 # --- parse -------------------------------------------------------------------------

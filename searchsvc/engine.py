@@ -14,12 +14,21 @@ and to every engine, never a ``getattr``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .models import IndexStats, Paragraph, SearchPage, SearchRequest
+from .models import (
+    DayCounts,
+    ExportInfo,
+    Hit,
+    IndexStats,
+    Paragraph,
+    SearchPage,
+    SearchRequest,
+    ValueCounts,
+)
 
 
 class SearchEngine(Protocol):
@@ -49,6 +58,30 @@ class SearchEngine(Protocol):
         """Return what is in the index (``exists=False`` when there is none)."""
         ...
 
+    def day_counts(self, request: SearchRequest | None) -> DayCounts:
+        """Return the matching paragraphs and articles per day over the whole result
+        set of ``request`` (its page, sort and collapse ignored), or over the whole
+        index for None. Raises BadQuery when the request has nothing to search."""
+        ...
+
+    def value_counts(
+        self,
+        request: SearchRequest | None,
+        field: str,
+        limit: int | None = None,
+        values: Sequence[str] | None = None,
+    ) -> ValueCounts:
+        """Return how many matching paragraphs (whole index for None) carry each value
+        of ``field`` (``actors``, ``locations``, ``sources``): the ``limit`` most
+        frequent, or exactly ``values`` when given."""
+        ...
+
+    def export(self, request: SearchRequest) -> AbstractContextManager[Export]:
+        """Return a context holding one index version, giving every hit of
+        ``request`` in its sort order (one per article with ``collapse``), without a
+        cap; highlights are empty. Raises BadQuery when there is nothing to search."""
+        ...
+
     def warm(self) -> None:
         """Prepare what searches share (caches, tables) now rather than during the
         first searches; raises like ``search`` when the index cannot be read."""
@@ -56,6 +89,16 @@ class SearchEngine(Protocol):
 
     def close(self) -> None:
         """Release what the engine holds open (searchers, connections)."""
+        ...
+
+
+class Export(Protocol):
+    """An export in progress (see ``SearchEngine.export``)."""
+
+    info: ExportInfo
+
+    def hits(self) -> Iterator[Hit]:
+        """Yield the hits in order, reading only the version ``info.version``."""
         ...
 
 

@@ -50,3 +50,16 @@ ARTICLE_ID = re.compile(r"[0-9A-Fa-f#]{1,100}")
 def valid_article_id(article_id: str) -> bool:
     """Return True when ``article_id`` has the shape of an article id (hex and ``#``)."""
     return bool(ARTICLE_ID.fullmatch(article_id or ""))
+
+# Analyst views
+INTERVALS = ("day", "week", "month", "year")
+MAX_TIMELINE_BUCKETS = 5000
+MIN_COMPARE_QUERIES = 2
+MAX_COMPARE_QUERIES = 5
+RELATED_FIELDS = ("actors", "locations")
+RELATED_SORTS = ("lift", "count")
+DEFAULT_RELATED_LIMIT = 20
+MAX_RELATED_LIMIT = 100
+DEFAULT_RELATED_MIN_COUNT = 2
+RELATED_CANDIDATES = 1000  # most frequent values among the hits whose lift is computed
+EXPORT_FORMATS = ("csv", "ndjson")

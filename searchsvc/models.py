@@ -211,3 +211,85 @@ class IndexStats:
     articles: int = 0
     last_reindex: str | None = None
     generation: str | None = None
+
+
+@dataclass
+class DayCounts:
+    """What an engine counts per day for the analyst views: for each ISO date
+    (``YYYY-MM-DD``, UTC) the matching paragraphs and the distinct articles they
+    belong to; ``undated`` matching paragraphs without a date; ``matched`` all
+    matching paragraphs."""
+
+    days: dict[str, tuple[int, int]]
+    undated: int
+    matched: int
+
+
+@dataclass
+class ValueCounts:
+    """How many matching paragraphs carry each value of a field (``actors``,
+    ``locations``, ``sources``), out of ``matched`` matching paragraphs."""
+
+    field: str
+    matched: int
+    counts: dict[str, int]
+
+
+@dataclass
+class TimelineBucket:
+    """One period of a timeline: ``start`` (ISO date), matching paragraphs
+    (``count``) and articles, paragraphs indexed in the period (``total``) and
+    ``share`` = count / total (0 when nothing is indexed then)."""
+
+    start: str
+    count: int
+    articles: int
+    total: int
+    share: float
+
+
+@dataclass
+class Timeline:
+    """Attention over time for one query: buckets of one ``interval`` (``day``,
+    ``week`` (starting Monday), ``month`` or ``year``), gaps filled with zeros."""
+
+    interval: str
+    buckets: list[TimelineBucket]
+    undated: int
+    query: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the timeline as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class RelatedValue:
+    """A value named in the matching paragraphs: ``count`` of them, ``share`` of the
+    hits, and ``lift`` = share among the hits / share in the whole index."""
+
+    value: str
+    count: int
+    share: float
+    lift: float
+
+
+@dataclass
+class Related:
+    """The values of ``field`` most named with the query's hits."""
+
+    field: str
+    values: list[RelatedValue]
+    matched: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the answer as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class ExportInfo:
+    """What travels with an export: the index version it reads and how many rows."""
+
+    version: str
+    total: int

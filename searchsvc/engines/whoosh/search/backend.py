@@ -16,8 +16,9 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,12 +31,21 @@ from whoosh.spelling import Corrector, SimpleQueryCorrector
 
 from searchsvc.errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
 from searchsvc.limits import MAX_FILTER_CHARS, SUGGEST_BELOW, valid_article_id
-from searchsvc.models import Hit, IndexStats, Paragraph, SearchPage, SearchRequest
+from searchsvc.models import (
+    DayCounts,
+    Hit,
+    IndexStats,
+    Paragraph,
+    SearchPage,
+    SearchRequest,
+    ValueCounts,
+)
 from searchsvc.request import Checked, validate
 
 from ..analysis import text_tokens
 from ..schema import stored_to_paragraph
 from ..storage import FIX_HINT, IndexLocation
+from . import analytics
 from .docsets import DocSets, numeric_column
 from .facets import ValueTable, fold
 from .highlight import highlight, match_spec
@@ -44,6 +54,7 @@ from .query import DEFAULT_FIELDS, ParsedQuery, QueryBuilder, describe, name_wor
 from .scoring import FieldLengths, Scorer, Unsupported, top
 
 LOG = logging.getLogger("searchsvc.search")
+NOTHING_TO_SEARCH = "nothing to search: give a query (q) or a filter"
 POOL_SIZE = 8
 PHRASE_WINDOW = 100
 SURFACE_DOCS = 20  # paragraphs read to show a corrected stem as a word
@@ -115,6 +126,16 @@ def combine(
     if not filters:
         return scoring
     return query.And([scoring] + [query.ConstantScoreQuery(f, 0.0) for f in filters])
+
+
+@dataclass
+class Match:
+    """The documents a request matches, and the queries that matched them."""
+
+    docs: np.ndarray
+    main: query.Query | None
+    final: query.Query | None
+    matched: str
 
 
 class _Generation:
@@ -459,15 +480,9 @@ class WhooshSearchBackend:
                     page.suggestion = self._correction(searcher, parsed, filters, 0, request)
                 page.took_ms = _ms(started)
                 return page
-            main = None if parsed.empty else parsed.all_words
-            docsets = gen.docsets(searcher)
-            final = combine(main, None, filters)
-            docs = docsets.docs(final, searcher)
-            if not len(docs) and parsed.any_words is not None:
-                main = parsed.any_words
-                final = combine(main, None, filters)
-                docs = docsets.docs(final, searcher)
-                page.matched = "any"
+            match = self._match(searcher, gen, parsed, filters)
+            docs, main, final = match.docs, match.main, match.final
+            page.matched = match.matched
             shown = combine(main, parsed.phrase, filters)
             page.parsed = describe(shown) if shown is not None else ""
             page.total_paragraphs = len(docs)
@@ -493,6 +508,27 @@ class WhooshSearchBackend:
                 page.hits = self._hits(searcher, gen, ranking, main, request, doc_articles)
         page.took_ms = _ms(started)
         return page
+
+    def _match(
+        self,
+        searcher: Searcher,
+        gen: _Generation,
+        parsed: ParsedQuery,
+        filters: list[query.Query],
+    ) -> Match:
+        """Return the live documents matching the query and filters: every plain word
+        required, or, when that finds nothing, any of them."""
+        docsets = gen.docsets(searcher)
+        main = None if parsed.empty else parsed.all_words
+        final = combine(main, None, filters)
+        docs = docsets.docs(final, searcher)
+        matched = "all"
+        if not len(docs) and parsed.any_words is not None:
+            main = parsed.any_words
+            final = combine(main, None, filters)
+            docs = docsets.docs(final, searcher)
+            matched = "any"
+        return Match(docs, main, final, matched)
 
     def article(self, article_id: str) -> list[Paragraph]:
         """Return an article's paragraphs in order; raises NotFound (also for ids that
@@ -524,6 +560,72 @@ class WhooshSearchBackend:
         """Return what is in the index (``exists=False`` when there is none; raises
         IndexCorrupt for a live generation that cannot be read)."""
         return self.location.stats()
+
+    def day_counts(self, request: SearchRequest | None) -> DayCounts:
+        """Return matching paragraphs and articles per day (whole index for None)."""
+        with self._searcher() as (searcher, gen):
+            docs = self._request_docs(searcher, gen, request)
+            dates = gen.sort_keys(searcher).dates
+            return analytics.day_counts(docs, dates, gen.table("article_id", searcher))
+
+    def value_counts(
+        self,
+        request: SearchRequest | None,
+        field: str,
+        limit: int | None = None,
+        values: Sequence[str] | None = None,
+    ) -> ValueCounts:
+        """Return how many matching paragraphs carry each value of ``field``."""
+        fieldname = FACET_FIELDS.get(field)
+        if fieldname is None:
+            raise BadQuery(f"field must be one of {', '.join(FACET_FIELDS)}")
+        with self._searcher() as (searcher, gen):
+            docs = self._request_docs(searcher, gen, request)
+            table = gen.table(fieldname, searcher)
+            return analytics.value_counts(docs, table, field, limit, values)
+
+    @contextmanager
+    def export(self, request: SearchRequest) -> Iterator[analytics.WhooshExport]:
+        """Hold one index version and give every hit of ``request`` in order."""
+        checked = validate(request)
+        parsed = self.queries.parse(request.q, request.expand_locations)
+        filters = filter_queries(checked)
+        if parsed.empty and not filters:
+            raise BadQuery(NOTHING_TO_SEARCH)
+        with self._searcher() as (searcher, gen):
+            match = self._match(searcher, gen, parsed, filters)
+            docs, final = match.docs, match.final
+            scores = None
+            if len(docs) and final is not None and request.sort != "relevance":
+                ordered = gen.sort_keys(searcher).order(docs, request.sort == "newest", len(docs))
+                scores = _scores_of(ordered, gen.scorer(searcher), final, searcher)
+            elif len(docs) and final is not None:
+                scorer = gen.scorer(searcher)
+                ranking = _Ranking(searcher, final, docs, parsed, request, None, scorer)
+                ranked = ranking.top(len(docs))
+                ordered = np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))
+                scores = np.fromiter((sc for _, sc in ranked), dtype=np.float64, count=len(ranked))
+            else:
+                ordered = docs
+            if request.collapse and len(ordered):
+                keep = analytics.first_per_article(ordered, gen.table("article_id", searcher))
+                ordered = ordered[keep]
+                scores = scores[keep] if scores is not None else None
+            version = "-".join(str(part) for part in gen.version)
+            yield analytics.WhooshExport(searcher, ordered, scores, version)
+
+    def _request_docs(
+        self, searcher: Searcher, gen: _Generation, request: SearchRequest | None
+    ) -> np.ndarray:
+        """Return the documents ``request`` matches (every live one for None)."""
+        if request is None:
+            return gen.docsets(searcher).all_live
+        checked = validate(request)
+        parsed = self.queries.parse(request.q, request.expand_locations)
+        filters = filter_queries(checked)
+        if parsed.empty and not filters:
+            raise BadQuery(NOTHING_TO_SEARCH)
+        return self._match(searcher, gen, parsed, filters).docs
 
     def highlight(self, q: str, texts: list[str], expand_locations: bool = False) -> list[str]:
         """Return each text HTML-escaped with the matches of query ``q`` marked (whole
@@ -697,6 +799,21 @@ class _NearWords(Corrector):
         if not seen:
             return term
         return min(seen, key=lambda w: (edit_distance(typed, w, len(typed) + len(w)), -seen[w], w))
+
+
+def _scores_of(
+    ordered: np.ndarray, scorer: Scorer, final: query.Query, searcher: Searcher
+) -> np.ndarray | None:
+    """Return the relevance score of each of ``ordered`` (None where the numpy scorer
+    cannot score the query, e.g. phrases)."""
+    try:
+        docs, scores = scorer.score(final, searcher)
+    except Unsupported:
+        return None
+    at = np.searchsorted(docs, ordered)
+    at = np.clip(at, 0, max(len(docs) - 1, 0))
+    found = (docs[at] == ordered) if len(docs) else np.zeros(len(ordered), dtype=bool)
+    return np.where(found, scores[at] if len(docs) else 0.0, 0.0)
 
 
 def _score(results: Any, i: int, sortedby: Any) -> float:
