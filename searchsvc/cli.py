@@ -79,9 +79,19 @@ def _print_report(report, as_json: bool) -> None:
         click.echo(f"skipped ({len(report.skipped)}):", err=True)
         for item in report.skipped:
             click.echo(f"  {item.path}: {item.reason}", err=True)
+    left_out = [
+        f"{count:,} {what if count == 1 else plural}"
+        for count, what, plural in (
+            (report.dates_unreadable, "date could not be read", "dates could not be read"),
+            (report.urls_dropped, "URL was not http(s)", "URLs were not http(s)"),
+        )
+        if count
+    ]
+    if left_out:
+        click.echo("; ".join(left_out) + " (indexed without; listed below)", err=True)
     if report.warnings:
         shown = report.warnings[:20]
-        click.echo(f"records left out ({len(report.warnings)}):", err=True)
+        click.echo(f"records and values left out ({len(report.warnings)}):", err=True)
         for item in shown:
             click.echo(f"  {item.path}: {item.reason}", err=True)
         if len(report.warnings) > len(shown):
@@ -433,10 +443,12 @@ def parse(file: str, as_json: bool) -> None:
                 "format": article.format,
                 "title": article.title,
                 "date": article.date,
+                "date_original": article.date_original,
                 "source": article.source,
                 "url": article.url,
                 "author": article.author,
                 "paragraphs": [t for t in (normalize_space(p) for p in article.paragraphs) if t],
+                "warnings": [w.message() for w in article.warnings],
             }
         )
     if as_json:
@@ -447,12 +459,17 @@ def parse(file: str, as_json: bool) -> None:
         click.echo(f"title:  {record['title']}")
         for key in ("date", "source", "url", "author", "format", "id"):
             click.echo(f"{key + ':':7} {record[key] or '-'}")
+            if key == "date" and record["date_original"] not in (None, record["date"]):
+                click.echo(f"        (as written: {record['date_original']})")
         click.echo(f"paragraphs ({len(record['paragraphs'])}):")
         for n, text in enumerate(record["paragraphs"], start=1):
             click.echo(f"  [{n}] {text}")
         click.echo("")
     for problem in result.problems:
         click.echo(f"left out: {problem}", err=True)
+    for article in result.articles:
+        for warning in article.warnings:
+            click.echo(f"left out: {warning.message()}", err=True)
 
 
 # --- serve -------------------------------------------------------------------------

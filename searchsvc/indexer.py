@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from .chunk import chunk_article
 from .engine import Engine, IndexMeta, IndexWriter, open_engine
 from .errors import ParseError, SearchsvcError
-from .models import Paragraph
+from .models import Paragraph, ReadWarning
 from .parse import parse_file
 from .sources import SourceFile, find_files
 from .workers import die_with_parent, load_prctl
@@ -57,6 +57,7 @@ class FileResult:
     articles: int = 0
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    read_warnings: list[ReadWarning] = field(default_factory=list)
 
 
 @dataclass
@@ -86,6 +87,19 @@ class ReindexReport:
     warnings: list[Skipped] = field(default_factory=list)
     elapsed: float = 0.0
     entities: bool = True
+    # Articles indexed without the date or the URL their source gave (each one named in
+    # ``warnings``): a date that could not be read, a URL that is not http(s).
+    dates_unreadable: int = 0
+    urls_dropped: int = 0
+
+    def add_read_warnings(self, path: str, found: list[ReadWarning]) -> None:
+        """Count and name the dates and URLs a file's articles left out."""
+        for warning in found:
+            if warning.kind == "date_unreadable":
+                self.dates_unreadable += 1
+            else:
+                self.urls_dropped += 1
+            self.warnings.append(Skipped(path, warning.message()))
 
     @property
     def failed(self) -> bool:
@@ -132,6 +146,7 @@ def process_files(sources: list[SourceFile], with_entities: bool) -> list[FileRe
                 if paragraphs:
                     result.articles += 1
                     result.paragraphs.extend(paragraphs)
+                    result.read_warnings.extend(article.warnings)
                     article_paragraphs.append(paragraphs)
             if not result.paragraphs:
                 result.error = "no paragraph long enough to index"
@@ -300,6 +315,7 @@ def _write_all(
             writer.add(result.paragraphs, result.key)
             report.articles += result.articles
             report.paragraphs += len(result.paragraphs)
+            report.add_read_warnings(result.path, result.read_warnings)
         report.warnings.extend(Skipped(result.path, p) for p in result.problems)
         since_commit += 1
         if incremental and since_commit >= COMMIT_EVERY_FILES:

@@ -10,12 +10,37 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+WarningKind = Literal["date_unreadable", "url_dropped"]
+
+
+@dataclass
+class ReadWarning:
+    """A value a source gave that was left out of its article: ``kind`` is
+    ``"date_unreadable"`` (indexed without a date) or ``"url_dropped"`` (a URL that is
+    not an http(s) link: indexed without one); ``value`` is the value as written;
+    ``where`` names the record in a file of several (``"line 3"``), else is empty."""
+
+    kind: WarningKind
+    value: str
+    where: str = ""
+
+    def message(self) -> str:
+        """Return the one-line reason shown in the reindex summary."""
+        if self.kind == "date_unreadable":
+            text = f"the date {self.value!r} could not be read: indexed without a date"
+        else:
+            text = f"the URL {self.value!r} is not an absolute http(s) link: indexed without a link"
+        return f"{self.where}: {text}" if self.where else text
+
 
 @dataclass
 class Article:
     """One news article as read from a file, before it is split into paragraphs.
 
-    ``date`` is an ISO 8601 string (``YYYY-MM-DD`` or a full timestamp) or None.
+    ``date`` is an ISO 8601 string in UTC (``YYYY-MM-DD`` when the source gave no time,
+    else ``YYYY-MM-DDTHH:MM:SS+00:00``) or None; ``date_original`` is the date as the
+    source wrote it (kept also when it could not be read). ``url`` is an http(s) URL or
+    None. ``warnings`` name what the source gave but the article left out.
     ``id`` is stable for the same file (and record within it) across reindexes.
     """
 
@@ -28,6 +53,8 @@ class Article:
     author: str | None = None
     path: str | None = None
     format: str = ""
+    date_original: str | None = None
+    warnings: list[ReadWarning] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the article as a JSON-ready dict."""

@@ -34,6 +34,7 @@ from .engine import SearchEngine, open_engine
 from .errors import BadQuery, SearchsvcError
 from .limits import MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULT_DEPTH, valid_article_id
 from .models import SearchPage, SearchRequest
+from .urls import http_url
 
 DEFAULT_PER_PAGE = 10
 MAX_PARAM_CHARS = MAX_QUERY_CHARS
@@ -90,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected_error)
     app.before_request(_limit_body)
     app.after_request(_security_headers)
+    app.jinja_env.filters["http_url"] = http_url  # links only ever to http(s)
     app.jinja_env.globals.update(
         search_href=search_href,
         article_href=article_href,

@@ -31,16 +31,25 @@ import json
 import re
 import warnings
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
+from searchsvc.dates import (
+    MODIFIED_KEYS,
+    PUBLISHED_KEYS,
+    ParsedDate,
+    date_values,
+    find_date,
+    is_date_line,
+    original_text,
+    read_date,
+)
 from searchsvc.errors import ParseError
-from searchsvc.models import Article
+from searchsvc.models import Article, ReadWarning
 from searchsvc.parse.decode import decode_bytes, looks_binary
+from searchsvc.urls import http_url
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 MAX_TAGS = 300_000
@@ -251,6 +260,8 @@ def _build_article(meta: dict[str, Any], paragraphs: list[str]) -> Article:
         author=meta.get("author"),
         path=None,
         format="html",
+        date_original=meta.get("date_original"),
+        warnings=meta.get("warnings", []),
     )
 
 
@@ -471,7 +482,8 @@ def _looks_like_url(text: str) -> bool:
 
 
 def _extract_metadata(soup: BeautifulSoup) -> dict[str, Any]:
-    """Return title, date, source, url, author and the raw title candidates."""
+    """Return title, date (ISO, and as written), source, url, author, the raw title
+    candidates and the warnings about a date or URL left out."""
     metas = _meta_map(soup)
     objects = _json_ld_objects(soup)
     articles = [o for o in objects if _types(o) & _ARTICLE_TYPES]
@@ -479,7 +491,7 @@ def _extract_metadata(soup: BeautifulSoup) -> dict[str, Any]:
     articles.sort(key=lambda o: 1 if _types(o) <= {"webpage", "itempage", "creativework"}
                   else 0)
 
-    url = _find_url(soup, metas, articles)
+    url, url_dropped = _find_url(soup, metas, articles)
     source = _find_source(metas, objects, articles, url)
 
     title_candidates: list[str] = []
@@ -511,13 +523,21 @@ def _extract_metadata(soup: BeautifulSoup) -> dict[str, Any]:
         if title:
             break
 
+    date, date_unreadable = _find_date(soup, metas, articles, url)
+    warnings = []
+    if date_unreadable:
+        warnings.append(ReadWarning("date_unreadable", date_unreadable))
+    if url_dropped:
+        warnings.append(ReadWarning("url_dropped", url_dropped))
     return {
         "title": title,
         "title_candidates": title_candidates,
-        "date": _find_date(soup, metas, articles, url),
+        "date": date.iso if date else None,
+        "date_original": date.original if date else date_unreadable,
         "source": source,
         "url": url,
         "author": _find_author(soup, metas, articles),
+        "warnings": warnings,
     }
 
 
@@ -533,31 +553,12 @@ def _host(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def _absolute(url: str | None, base: str | None = None) -> str | None:
-    if not url:
-        return None
-    url = url.strip()
-    if url.startswith("//"):
-        url = "https:" + url
-    if base and not re.match(r"(?i)^https?://", url):
-        try:
-            url = urljoin(base, url)
-        except ValueError:
-            return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    if any(c.isspace() for c in url):
-        return None
-    return url
-
-
 def _find_url(
     soup: BeautifulSoup, metas: dict[str, str], articles: list[dict[str, Any]]
-) -> str | None:
+) -> tuple[str | None, str | None]:
+    """Return the page's http(s) URL and, when it has none, the first URL it named that
+    was dropped. The canonical link comes first; a relative one is resolved against the
+    page's own address (``<base href>``, else the first absolute candidate)."""
     candidates: list[str] = []
     for link in soup.find_all("link", href=True):
         rel = _attr(link, "rel").lower().split()
@@ -571,18 +572,16 @@ def _find_url(
             value = _ld_string(obj.get(key))
             if value:
                 candidates.append(value)
-    for candidate in candidates:
-        absolute = _absolute(candidate)
-        if absolute:
-            return absolute
+    # A bare "#fragment" (JSON-LD's "@id": "#article") names a node, not a page.
+    candidates = [c.strip() for c in candidates if c.strip() and not c.strip().startswith("#")]
     base_tag = soup.find("base", href=True)
-    base = _absolute(_attr(base_tag, "href")) if isinstance(base_tag, Tag) else None
-    if base:
-        for candidate in candidates:
-            absolute = _absolute(candidate, base)
-            if absolute:
-                return absolute
-    return None
+    base = http_url(_attr(base_tag, "href")) if isinstance(base_tag, Tag) else None
+    base = base or next((u for u in map(http_url, candidates) if u), None)
+    for candidate in candidates:
+        url = http_url(candidate, base)
+        if url:
+            return url, None
+    return None, (candidates[0][:300] if candidates else None)
 
 
 def _find_source(
@@ -653,105 +652,6 @@ def _strip_site_name(title: str, source: str | None, url: str | None) -> str:
     return title[start:end].strip()
 
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("jan", "january", "janv", "januar", "enero", "gennaio"),
-            ("feb", "february", "febr", "fev", "février", "februar", "febrero", "febbraio"),
-            ("mar", "march", "mars", "märz", "marzo"),
-            ("apr", "april", "avril", "abril", "aprile"),
-            ("may", "mai", "mayo", "maggio"),
-            ("jun", "june", "juin", "juni", "junio", "giugno"),
-            ("jul", "july", "juil", "juillet", "juli", "julio", "luglio"),
-            ("aug", "august", "août", "aout", "agosto"),
-            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
-            ("oct", "october", "octobre", "oktober", "octubre", "ottobre"),
-            ("nov", "november", "novembre", "noviembre"),
-            ("dec", "december", "décembre", "decembre", "dezember", "diciembre", "dicembre"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-
-_ISO_RE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)?\s*"
-    r"(Z|[+-]\d{2}(?::?\d{2})?)?)?"
-)
-
-
-def _valid(y: int, m: int, d: int) -> bool:
-    if not 1900 <= y <= 2100:
-        return False
-    try:
-        date(y, m, d)
-    except ValueError:
-        return False
-    return True
-
-
-def normalize_date(value: str | None) -> str | None:
-    """Return an ISO 8601 date or timestamp for a date string, or None if not a date."""
-    if not value:
-        return None
-    s = _norm(str(value))[:200]
-    if not s:
-        return None
-    m = _ISO_RE.search(s)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if _valid(y, mo, d):
-            if m.group(4) is None:
-                return f"{y:04d}-{mo:02d}-{d:02d}"
-            hh, mm, ss = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
-            if hh > 23 or mm > 59 or ss > 59:
-                return f"{y:04d}-{mo:02d}-{d:02d}"
-            tz = m.group(7) or ""
-            if tz and tz != "Z":
-                digits = tz[1:].replace(":", "")
-                digits = digits + "00" if len(digits) == 2 else digits
-                tz = f"{tz[0]}{digits[:2]}:{digits[2:4]}"
-            return f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}{tz}"
-    m = re.search(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b", s)
-    if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})(?:T?\d{2,6}Z?)?", s)
-    if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
-        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    if re.fullmatch(r"\d{10}(\d{3})?", s):
-        seconds = int(s[:10])
-        with contextlib.suppress(ValueError, OverflowError, OSError):
-            stamp = datetime.fromtimestamp(seconds, UTC)
-            if 1990 <= stamp.year <= 2100:
-                return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return None
-    if re.match(r"^[A-Za-z]{3},", s):
-        with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
-            stamp = parsedate_to_datetime(s)
-            if 1900 <= stamp.year <= 2100:
-                return stamp.isoformat()
-    low = s.lower()
-    m = re.search(r"\b([a-zéû]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", low)
-    if m and m.group(1) in _MONTHS:
-        y, mo, d = int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2))
-        if _valid(y, mo, d):
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    m = re.search(r"\b(\d{1,2})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?([a-zéû]{3,9})\.?,?\s+"
-                  r"(?:de\s+)?(\d{4})\b", low)
-    if m and m.group(2) in _MONTHS:
-        y, mo, d = int(m.group(3)), _MONTHS[m.group(2)], int(m.group(1))
-        if _valid(y, mo, d):
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b", s)
-    if m:
-        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        mo, d = (a, b) if a <= 12 else (b, a)
-        if _valid(y, mo, d):
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    return None
-
-
 _URL_DATE = re.compile(
     r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:[/-]|$|\.)"
 )
@@ -762,44 +662,56 @@ def _find_date(
     metas: dict[str, str],
     articles: list[dict[str, Any]],
     url: str | None,
-) -> str | None:
+) -> tuple[ParsedDate | None, str | None]:
+    """Return the page's date and, when it has none, the first date its metadata gave
+    that could not be read. Metadata values (JSON-LD, meta tags, ``datetime``
+    attributes) are read as dates; visible text only where a date is written in it."""
+    unreadable: list[str] = []
+
+    def read(value: Any) -> ParsedDate | None:
+        found = read_date(value)
+        if found is None:
+            raw = original_text(value)
+            if raw:
+                unreadable.append(raw)
+        return found
+
     for obj in articles:
-        for key in ("datePublished", "dateCreated", "uploadDate"):
-            value = obj.get(key)
-            if isinstance(value, list):
-                value = value[0] if value else None
-            found = normalize_date(value) if isinstance(value, str) else None
+        for _key, value in date_values(obj, PUBLISHED_KEYS):
+            found = read(value)
             if found:
-                return found
+                return found, None
     for key in _DATE_META:
-        found = normalize_date(metas.get(key))
+        found = read(metas.get(key))
         if found:
-            return found
+            return found, None
     for tag in soup.find_all(attrs={"itemprop": re.compile(r"^datePublished$", re.I)}):
-        found = normalize_date(_attr(tag, "content") or _attr(tag, "datetime") or _text_of(tag))
+        attr = _attr(tag, "content") or _attr(tag, "datetime")
+        found = read(attr) if attr else find_date(_text_of(tag))
         if found:
-            return found
+            return found, None
     times = soup.find_all("time")
     ordered = [t for t in times if t.has_attr("pubdate")] + times
     for tag in ordered[:50]:
-        found = normalize_date(_attr(tag, "datetime") or _text_of(tag, 200))
+        attr = _attr(tag, "datetime")
+        found = (read(attr) if attr else None) or find_date(_text_of(tag, 200))
         if found:
-            return found
+            return found, None
     for obj in articles:
-        value = obj.get("dateModified")
-        found = normalize_date(value) if isinstance(value, str) else None
-        if found:
-            return found
+        for _key, value in date_values(obj, MODIFIED_KEYS):
+            found = read(value)
+            if found:
+                return found, None
     for key in _MODIFIED_META:
-        found = normalize_date(metas.get(key))
+        found = read(metas.get(key))
         if found:
-            return found
+            return found, None
     # A visible date in an element named like one ("post-date", "published", "byline").
     for tag in soup.find_all(attrs={"class": _DATE_CLASS}, limit=40):
         text = _text_of(tag, 200)
-        found = normalize_date(text) if len(text) < 200 else None
+        found = find_date(text) if len(text) < 200 else None
         if found:
-            return found
+            return found, None
     urls = [url] if url else []
     for link in soup.find_all("link", href=True, limit=20):
         urls.append(_attr(link, "href"))
@@ -809,8 +721,8 @@ def _find_date(
     for candidate in urls:
         found = _date_in_url(candidate)
         if found:
-            return found
-    return None
+            return found, None
+    return None, (unreadable[0] if unreadable else None)
 
 
 _DATE_CLASS = re.compile(r"date|time|publish|posted|byline|dateline", re.I)
@@ -818,22 +730,24 @@ _URL_DATE_WORD = re.compile(r"/((?:19|20)\d{2})/([a-z]{3,9})/(\d{1,2})(?:/|$)", 
 _URL_DATE_COMPACT = re.compile(r"[/_-]((?:19|20)\d{2})(\d{2})(\d{2})(?:\d{0,6})(?:[/._-]|$)")
 
 
-def _date_in_url(url: str) -> str | None:
+def _date_in_url(url: str) -> ParsedDate | None:
+    """Return the day a URL path spells (``/2019/03/14/``, ``/2019/mar/14/``,
+    ``-20190314``), or None."""
     try:
         path = urlsplit(url).path
     except ValueError:
         return None
     m = _URL_DATE.search(path)
-    if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    if m:
+        return read_date(f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
     m = _URL_DATE_WORD.search(path)
-    if m and m.group(2).lower() in _MONTHS:
-        y, mo, d = int(m.group(1)), _MONTHS[m.group(2).lower()], int(m.group(3))
-        if _valid(y, mo, d):
-            return f"{y:04d}-{mo:02d}-{d:02d}"
+    if m:
+        found = read_date(f"{m[3]} {m[2]} {m[1]}")
+        if found:
+            return found
     m = _URL_DATE_COMPACT.search(path)
-    if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
-        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    if m:
+        return read_date(f"{m[1]}{m[2]}{m[3]}")
     return None
 
 
@@ -1139,10 +1053,10 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
             continue
         if block.chars < 400 and (_NOT_PROSE.match(block.text) or _NOTICE.search(block.text)):
             continue
-        if block.chars <= 40 and len(block.text.split()) <= 6 and normalize_date(block.text):
+        if block.chars <= 40 and len(block.text.split()) <= 6 and is_date_line(block.text):
             continue  # a dateline on its own
         if block.chars < 160 and _STAMP_START.match(block.text) and (
-            _CLOCK.search(block.text) or normalize_date(block.text)
+            _CLOCK.search(block.text) or find_date(block.text)
         ):
             continue  # "Updated Nov. 19, 2019 8:21 am ET", "By Staff | May 1, 2019"
         out.append(block.text)

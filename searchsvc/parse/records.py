@@ -4,10 +4,13 @@ A file holds one record (an object), a list of records, an object with a list of
 records under ``articles``/``items``/``records``/``data``, or (JSON Lines) one record
 per line. Known keys are read, with common spellings:
 ``title``/``headline``; ``text``/``body``/``content``/``articleBody`` (a string, split
-into paragraphs at blank lines or newlines, or a list of strings); ``url``/``link``;
-``date``/``published``/``published_at``/``datePublished``/``pubDate``;
-``source``/``site``/``publisher``; ``author``/``authors``/``byline``.
-Other keys are ignored. A record without text is reported, not indexed.
+into paragraphs at blank lines or newlines, or a list of strings); ``url``/``link``
+(http and https only); the date from the keys of ``searchsvc.dates.DATE_KEYS``
+(``date``, ``published``, ``pubDate``, ``created_at``, ``timestamp``...), read by
+``searchsvc.dates``; ``source``/``site``/``publisher``; ``author``/``authors``/``byline``.
+Other keys are ignored. A record without text is reported, not indexed; a date that
+cannot be read or a URL that is not http(s) is left out and named in the article's
+``warnings``.
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..dates import record_date
 from ..errors import ParseError
-from ..models import Article
+from ..models import Article, ReadWarning
+from ..urls import http_url
 from .text import split_blocks
 
 TITLE_KEYS = ("title", "headline", "name")
 TEXT_KEYS = ("text", "body", "content", "articleBody", "article", "paragraphs")
 URL_KEYS = ("url", "link", "canonical_url", "href")
-DATE_KEYS = ("date", "published", "published_at", "publishedAt", "datePublished", "pubDate")
 SOURCE_KEYS = ("source", "site", "site_name", "publisher", "outlet")
 AUTHOR_KEYS = ("author", "authors", "byline", "creator")
 LIST_KEYS = ("articles", "items", "records", "data", "results", "docs")
@@ -78,8 +82,9 @@ def _paragraphs(value: Any) -> list[str]:
     return []
 
 
-def record_to_article(record: Any) -> Article:
-    """Return the Article for one JSON record; raises ParseError if it has no text."""
+def record_to_article(record: Any, where: str = "") -> Article:
+    """Return the Article for one JSON record; raises ParseError if it has no text.
+    ``where`` ("line 3") names the record in the warnings of what was left out."""
     if not isinstance(record, dict):
         raise ParseError(f"a record is a JSON {type(record).__name__}, not an object")
     paragraphs = _paragraphs(_first(record, TEXT_KEYS))
@@ -88,16 +93,25 @@ def record_to_article(record: Any) -> Article:
     title = _as_text(_first(record, TITLE_KEYS)) or ""
     if not title:
         title = paragraphs[0][:120]
-    date = _first(record, DATE_KEYS)
+    warnings: list[ReadWarning] = []
+    date = record_date(record)
+    if date.unreadable and date.original:
+        warnings.append(ReadWarning("date_unreadable", date.original, where))
+    raw_url = _as_text(_first(record, URL_KEYS))
+    url = http_url(raw_url)
+    if raw_url and not url:
+        warnings.append(ReadWarning("url_dropped", raw_url[:300], where))
     return Article(
         id="",
         title=title,
         paragraphs=paragraphs,
-        date=_as_text(date) if not isinstance(date, (int, float)) else None,
+        date=date.date.iso if date.date else None,
         source=_as_text(_first(record, SOURCE_KEYS)),
-        url=_as_text(_first(record, URL_KEYS)),
+        url=url,
         author=_as_text(_first(record, AUTHOR_KEYS)),
         format="json",
+        date_original=date.original,
+        warnings=warnings,
     )
 
 
@@ -132,9 +146,11 @@ def iter_records(text: str, *, lines: bool | None = None) -> Iterator[RecordResu
         except RecursionError:
             raise ParseError("the JSON is nested too deeply") from None
         if not lines:
-            for i, record in enumerate(_records_of(value)):
+            records = _records_of(value)
+            for i, record in enumerate(records):
+                where = f"record {i + 1}" if len(records) > 1 else ""
                 try:
-                    yield RecordResult(i, article=record_to_article(record))
+                    yield RecordResult(i, article=record_to_article(record, where))
                 except ParseError as exc:
                     yield RecordResult(i, error=str(exc))
             return
@@ -149,7 +165,7 @@ def iter_records(text: str, *, lines: bool | None = None) -> Iterator[RecordResu
             yield RecordResult(i, error=f"line {i + 1}: malformed JSON ({exc})")
             continue
         try:
-            yield RecordResult(i, article=record_to_article(record))
+            yield RecordResult(i, article=record_to_article(record, f"line {i + 1}"))
         except ParseError as exc:
             yield RecordResult(i, error=f"line {i + 1}: {exc}")
     if not any_json:

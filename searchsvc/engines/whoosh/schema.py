@@ -17,12 +17,14 @@ Field guide:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, Schema
 
+from searchsvc.dates import parse_iso, to_iso
 from searchsvc.models import Paragraph, Place
+from searchsvc.urls import http_url
 
 from .analysis import NAME_KIND, TEXT_KIND, AnalysedText, name_analyzer, text_analyzer
 
@@ -78,26 +80,6 @@ def keyword_value(names: list[str]) -> str:
     return ",".join(seen)
 
 
-def parse_date(value: str | None) -> datetime | None:
-    """Return the datetime for an ISO date string (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``
-    or a full ISO timestamp), naive in UTC, or None when it is missing or unreadable."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in ("%Y-%m", "%Y"):
-            try:
-                return datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
-
-
 def paragraph_to_document(paragraph: Paragraph, source_key: str = "") -> dict[str, Any]:
     """Return the Whoosh document (field -> value) for a paragraph."""
     places = paragraph.locations
@@ -122,7 +104,7 @@ def paragraph_to_document(paragraph: Paragraph, source_key: str = "") -> dict[st
         "country_terms": "\n".join(p.country for p in places if p.country),
         "places": [p.to_dict() for p in places],
     }
-    date = parse_date(paragraph.date)
+    date = parse_iso(paragraph.date)
     if date is not None:
         doc["date"] = date
     return doc
@@ -135,18 +117,6 @@ def split_keywords(value: str | None) -> list[str]:
     return [v for v in value.split(",") if v]
 
 
-def format_date(value: Any) -> str | None:
-    """Return a stored date as ``YYYY-MM-DD`` (or a full ISO timestamp when it has a
-    time of day), or None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        if (value.hour, value.minute, value.second) == (0, 0, 0):
-            return value.date().isoformat()
-        return value.isoformat()
-    return str(value)
-
-
 def stored_to_paragraph(fields: dict[str, Any]) -> Paragraph:
     """Return the Paragraph rebuilt from a document's stored fields."""
     return Paragraph(
@@ -156,9 +126,9 @@ def stored_to_paragraph(fields: dict[str, Any]) -> Paragraph:
         count=int(fields.get("count", 0) or 0),
         text=fields.get("text", ""),
         title=fields.get("title", ""),
-        date=format_date(fields.get("date")),
+        date=to_iso(date) if isinstance(date := fields.get("date"), datetime) else None,
         source=fields.get("source") or None,
-        url=fields.get("url") or None,
+        url=http_url(fields.get("url")),  # an index written before URLs were checked
         author=fields.get("author") or None,
         path=fields.get("path") or None,
         actors=split_keywords(fields.get("actors")),

@@ -11,8 +11,9 @@ Syntax (documented for users in the web help and the OpenAPI description):
   (``place:``), ``country:turkey``, ``title:…``, ``source:…``, ``text:…``.
   Names are matched word by word, case and accents folded: ``actor:erdogan`` finds
   "Recep Tayyip Erdoğan"; quote several words: ``actor:"tayyip erdogan"``.
-- Dates: ``date:2023``, ``date:2023-11``, ``date:2023-11-06``, ranges
-  ``date:[2023-01 to 2023-06]`` (either end may be left empty: ``date:[2023-03 to]``).
+- Dates: ``date:2023``, ``date:2023-11``, ``date:2023-11-06``, ``date:"6 November 2023"``,
+  ranges ``date:[2023-01 to 2023-06]`` (either end may be left empty: ``date:[2023-03 to]``);
+  read by ``searchsvc.dates.date_bounds``, in UTC.
 
 Odd input never fails: control characters are dropped, an unbalanced quote is
 ignored, lone operators are ignored. Queries longer than ``MAX_QUERY_CHARS`` are
@@ -28,7 +29,9 @@ from dataclasses import dataclass, field
 from whoosh import qparser, query
 from whoosh.fields import DATETIME, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser
+from whoosh.util.times import datetime_to_long
 
+from searchsvc.dates import BOUNDS_HELP, date_bounds
 from searchsvc.errors import BadQuery
 from searchsvc.limits import (
     MAX_CLAUSES,
@@ -77,13 +80,21 @@ class LexiconFuzzyTerm(query.FuzzyTerm):
 
 
 class _LenientDate(DATETIME):
-    """DATETIME whose ranges accept an empty end (``date:[2023 to]``)."""
+    """DATETIME read by ``searchsvc.dates.date_bounds`` (``date:2023-11``,
+    ``date:"6 November 2023"``), whose ranges accept an empty end (``date:[2023 to]``)."""
+
+    def parse_query(self, fieldname, qstring, boost=1.0):
+        return self.parse_range(fieldname, qstring, qstring, False, False, boost=boost)
 
     def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
-        start = start.strip() if start else None
-        end = end.strip() if end else None
-        return super().parse_range(
-            fieldname, start or None, end or None, startexcl, endexcl, boost=boost
+        low, high = date_bounds(start, end=False), date_bounds(end, end=True)
+        if low is None and high is None:
+            return query.Every(fieldname, boost=boost)
+        return query.NumericRange(
+            fieldname,
+            datetime_to_long(low) if low else None,
+            datetime_to_long(high) if high else None,
+            boost=boost,
         )
 
 
@@ -184,6 +195,8 @@ class QueryBuilder:
     def _parse(self, parser: QueryParser, text: str, expand: bool) -> query.Query:
         try:
             parsed = parser.parse(text)
+        except BadQuery:
+            raise
         except Exception as exc:  # Whoosh raises bare Exceptions on odd input
             if "date:" in text.lower():
                 raise BadQuery(
@@ -211,11 +224,12 @@ def _tidy(q: query.Query, expand_locations: bool) -> query.Query:
     """Rewrite one node of a parsed query: refuse errors, bound expensive terms,
     expand locations to their countries when asked."""
     error = getattr(q, "error", None)
+    if isinstance(error, BadQuery):
+        raise BadQuery(f"{error} (or date:[FROM to TO])")
     if error is not None:
-        raise BadQuery(
-            "could not read the date in the query; write date:YYYY, date:YYYY-MM, "
-            "date:YYYY-MM-DD or date:[FROM to TO]"
-        )
+        raise BadQuery(f"could not read the date in the query: {BOUNDS_HELP}")
+    if isinstance(q, query.Term) and q.fieldname == "date" and isinstance(q.text, str):
+        return _LenientDate().parse_query("date", q.text)  # date:"6 November 2023"
     if isinstance(q, query.Every):
         return query.Every()
     if isinstance(q, query.FuzzyTerm):
