@@ -354,23 +354,23 @@ def _clean(value: str) -> str:
     return " ".join(value[:MAX_DATE_CHARS].split())
 
 
+def _first_date(s: str) -> tuple[re.Match[str], ParsedDate] | None:
+    """Return the first date-shaped span of ``s`` that is a real date, with its date."""
+    m = _first_match(s)
+    while m is not None:
+        found = _from_match(m, m.group(0))
+        if found:
+            return m, found
+        m = _first_match(s, m.start() + 1)
+    return None
+
+
 def find_date(text: str | None) -> ParsedDate | None:
     """Return the first date written inside ``text`` (a byline, a dateline, a meta value
     with words around the date), or None. Only date shapes are read: bare numbers and
     words that merely could be dates ("May", "5 of 2023") never are."""
-    if not text:
-        return None
-    s = _clean(text)
-    pos = 0
-    while pos < len(s):
-        m = _first_match(s, pos)
-        if m is None:
-            return None
-        found = _from_match(m, m.group(0))
-        if found:
-            return found
-        pos = m.start() + 1
-    return None
+    first = _first_date(_clean(text)) if text else None
+    return first[1] if first else None
 
 
 def is_date_line(text: str | None) -> bool:
@@ -382,11 +382,10 @@ def is_date_line(text: str | None) -> bool:
     if not text:
         return False
     s = _clean(text)
-    m = _first_match(s)
-    while m is not None and _from_match(m, m.group(0)) is None:
-        m = _first_match(s, m.start() + 1)
-    if m is None:
+    first = _first_date(s)
+    if first is None:
         return False
+    m = first[0]
     rest = f"{s[: m.start()]} {s[m.end() :]}"
     words = _WORD.findall(rest)
     if len(words) > _DATELINE_MAX_WORDS:

@@ -145,8 +145,9 @@ SortOrder = Literal["relevance", "newest", "oldest"]
 class SearchRequest:
     """Everything one search needs; the web page, the API and the CLI all build one.
 
-    ``date_from`` / ``date_to`` are inclusive ISO dates (``YYYY``, ``YYYY-MM`` or
-    ``YYYY-MM-DD``). Filters combine with AND, on top of the query.
+    ``date_from`` / ``date_to`` are inclusive dates as ``searchsvc.dates.date_bounds``
+    reads them (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, a timestamp, a written date),
+    compared in UTC. Filters combine with AND, on top of the query.
     """
 
     q: str = ""

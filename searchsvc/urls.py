@@ -45,7 +45,3 @@ def http_url(value: object, base: str | None = None) -> str | None:
             return None
     return url if _absolute_ok(url) and len(url) <= MAX_URL_CHARS else None
 
-
-def is_http_url(value: object) -> bool:
-    """Return True when ``value`` is an absolute http(s) URL as it stands."""
-    return http_url(value) == value if isinstance(value, str) else False

@@ -177,3 +177,86 @@ def test_nul_bytes_and_long_lines_do_not_break_text_parsing():
     article = parse_bytes(data, "long.txt").articles[0]
     assert article.title == "Title here"
     assert len(article.paragraphs[0]) > 900_000
+
+
+# -- dates and URLs of records ---------------------------------------------------------
+
+
+def _jsonl(*records: dict) -> bytes:
+    return "\n".join(json.dumps(r) for r in records).encode()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("pubDate", "Mon, 06 Nov 2023 10:00:00 GMT", "2023-11-06T10:00:00+00:00"),
+        ("date", "6 November 2023", "2023-11-06"),
+        ("published", 1699264800, "2023-11-06T10:00:00+00:00"),
+        ("timestamp", 1699264800000, "2023-11-06T10:00:00+00:00"),
+        ("created_at", "1699264800", "2023-11-06T10:00:00+00:00"),
+        ("publishedAt", "2023-11-06T11:00:00+01:00", "2023-11-06T10:00:00+00:00"),
+        ("datePublished", "Nov 6, 2023", "2023-11-06"),
+        ("createdAt", "Mon Nov 06 10:00:00 +0000 2023", "2023-11-06T10:00:00+00:00"),
+        ("updated", "November 6th, 2023", "2023-11-06"),
+        ("issued", {"$date": "2023-11-06T10:00:00Z"}, "2023-11-06T10:00:00+00:00"),
+    ],
+)
+def test_record_dates_in_every_form_become_utc_iso(key, value, expected):
+    record = {"title": "T", "text": "Some text here.", key: value}
+    article = parse_bytes(_jsonl(record), "feed.jsonl").articles[0]
+    assert article.date == expected
+    written = {"published": "1699264800", "timestamp": "1699264800000",
+               "issued": "2023-11-06T10:00:00Z"}
+    assert article.date_original == written.get(key, value)
+    assert article.warnings == []
+
+
+def test_record_with_an_unreadable_date_is_kept_undated_and_named():
+    data = _jsonl(
+        {"title": "Good", "text": "Some text.", "date": "2023-11-06"},
+        {"title": "Odd", "text": "Other text.", "published": "the day after tomorrow"},
+    )
+    good, odd = parse_bytes(data, "feed.jsonl").articles
+    assert good.warnings == []
+    assert odd.date is None and odd.date_original == "the day after tomorrow"
+    [warning] = odd.warnings
+    assert warning.kind == "date_unreadable" and warning.where == "line 2"
+    assert "'the day after tomorrow'" in warning.message() and "line 2" in warning.message()
+
+
+def test_record_numbers_that_are_not_epochs_are_unreadable_not_1970():
+    article = parse_bytes(_jsonl({"text": "Some text.", "date": 2023}), "a.jsonl").articles[0]
+    assert article.date is None and [w.kind for w in article.warnings] == ["date_unreadable"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "data:text/html,<b>x</b>", "mailto:desk@example.org", "/news/a",
+     "not a link", "ftp://example.org/a"],
+)
+def test_record_urls_other_than_http_are_dropped_and_named(url):
+    data = json.dumps([{"text": "One.", "url": url}, {"text": "Two.", "link": "https://ex.org/2"}])
+    first, second = parse_bytes(data.encode(), "two.json").articles
+    assert first.url is None
+    [warning] = first.warnings
+    assert warning.kind == "url_dropped" and warning.value == url and warning.where == "record 1"
+    assert second.url == "https://ex.org/2" and second.warnings == []
+
+
+def test_parse_json_shows_the_original_date_and_the_warnings(tmp_path):
+    from click.testing import CliRunner
+
+    from searchsvc.cli import main
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(_jsonl(
+        {"title": "A", "text": "Alpha.", "pubDate": "Mon, 06 Nov 2023 10:00:00 GMT"},
+        {"title": "B", "text": "Beta.", "date": "soon", "url": "javascript:alert(1)"},
+    ))
+    result = CliRunner().invoke(main, ["parse", str(feed), "--json"])
+    assert result.exit_code == 0, result.output
+    first, second = json.loads(result.stdout)
+    assert first["date"] == "2023-11-06T10:00:00+00:00"
+    assert first["date_original"] == "Mon, 06 Nov 2023 10:00:00 GMT"
+    assert second["date"] is None and second["date_original"] == "soon"
+    assert second["url"] is None and len(second["warnings"]) == 2

@@ -444,3 +444,82 @@ def test_real_pages_f1() -> None:
     assert summary["headline"] == 1.0, summary
     assert summary["date"] >= 0.85, summary
     assert summary["url"] >= 0.90, summary
+
+
+# -- dates and URLs in metadata ----------------------------------------------------------
+
+
+def _page(head: str, body: str = "") -> Article:
+    return parse_html(f"<html><head>{head}</head><body>{body}{LONG_P}</body></html>")
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta property="article:published_time" content="Mon, 06 Nov 2023 10:00:00 GMT">',
+         "2023-11-06T10:00:00+00:00"),
+        ('<meta name="date" content="6 November 2023">', "2023-11-06"),
+        ('<meta name="pubdate" content="1699264800">', "2023-11-06T10:00:00+00:00"),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": '
+         '"2023-11-06T12:00:00+02:00"}</script>', "2023-11-06T10:00:00+00:00"),
+    ],
+)
+def test_meta_and_json_ld_dates_are_read_by_the_dates_module(head: str, expected: str) -> None:
+    assert _page(head).date == expected
+
+
+def test_time_element_datetime_and_text() -> None:
+    assert _page("", '<time datetime="2023-11-06T10:00:00-05:00">6 Nov</time>').date == (
+        "2023-11-06T15:00:00+00:00"
+    )
+    assert _page("", "<time>Monday 6 November 2023</time>").date == "2023-11-06"
+
+
+def test_unreadable_metadata_date_is_kept_as_written_and_named() -> None:
+    article = _page('<meta property="article:published_time" content="sometime soon">')
+    assert article.date is None and article.date_original == "sometime soon"
+    assert [(w.kind, w.value) for w in article.warnings] == [("date_unreadable", "sometime soon")]
+
+
+def test_an_unreadable_meta_date_is_no_warning_when_another_source_has_the_date() -> None:
+    article = _page('<meta name="date" content="garbage">'
+                    '<meta property="og:updated_time" content="2023-11-06">')
+    assert article.date == "2023-11-06" and article.warnings == []
+
+
+def test_dateline_with_byline_is_dropped_but_a_short_sentence_with_a_date_is_kept() -> None:
+    article = _page("", "<p>November 12, 2018 | Jane Doe</p><p>He died on 6 May 2019.</p>")
+    assert "He died on 6 May 2019." in article.paragraphs
+    assert not any("Jane Doe" in p for p in article.paragraphs)
+
+
+def test_relative_canonical_is_resolved_against_the_pages_own_url() -> None:
+    head = ('<link rel="canonical" href="/news/story">'
+            '<meta property="og:url" content="https://news.test/news/story?utm_source=x">')
+    assert _page(head).url == "https://news.test/news/story"
+    based = '<base href="https://news.test/section/"><link rel="canonical" href="story">'
+    assert _page(based).url == "https://news.test/section/story"
+
+
+def test_relative_canonical_without_a_known_address_is_dropped_and_named() -> None:
+    article = _page('<link rel="canonical" href="/news/story">')
+    assert article.url is None
+    assert [(w.kind, w.value) for w in article.warnings] == [("url_dropped", "/news/story")]
+
+
+@pytest.mark.parametrize(
+    "bad", ["javascript:alert(1)", "data:text/html,x", "mailto:desk@news.test", "garbage url"]
+)
+def test_non_http_canonical_and_og_url_are_dropped(bad: str) -> None:
+    article = _page(f'<link rel="canonical" href="{bad}"><meta property="og:url" content="{bad}">')
+    assert article.url is None and [w.kind for w in article.warnings] == ["url_dropped"]
+    fine = _page(f'<link rel="canonical" href="{bad}">'
+                 '<meta property="og:url" content="https://news.test/a">')
+    assert fine.url == "https://news.test/a" and fine.warnings == []
+
+
+def test_json_ld_fragment_ids_are_not_page_urls() -> None:
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "@id": "#article",'
+            ' "headline": "x"}</script>')
+    article = _page(head)
+    assert article.url is None and article.warnings == []
