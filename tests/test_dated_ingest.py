@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchsvc.backend import open_search_backend
 from searchsvc.cli import main
+from searchsvc.engine import open_engine
 from searchsvc.indexer import reindex, write_paragraphs
 from searchsvc.models import Paragraph, SearchRequest
 from searchsvc.web import create_app
@@ -53,7 +53,7 @@ def indexed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dated")
     dump = _dump(folder)
     report = reindex([dump], folder / "ix", entities=False, workers=1)
-    backend = open_search_backend(str(folder / "ix"))
+    backend = open_engine(str(folder / "ix")).reader()
     yield report, backend, dump
     backend.close()
 
