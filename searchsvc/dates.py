@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -212,7 +213,12 @@ _RFC_2822 = re.compile(
 
 def max_year() -> int:
     """Return the last year an article may be dated (this year plus ``FUTURE_YEARS``)."""
-    return datetime.now(UTC).year + FUTURE_YEARS
+    return _this_year(int(time.time() // 86400)) + FUTURE_YEARS
+
+
+@lru_cache(maxsize=1)
+def _this_year(_day: int) -> int:
+    return datetime.now(UTC).year
 
 
 def _plausible(value: datetime) -> bool:
@@ -467,16 +473,14 @@ def read_date(value: Any) -> ParsedDate | None:
     return None
 
 
-def _key_form(key: str) -> str:
-    return key.lower().replace("_", "").replace("-", "")
-
-
-@lru_cache(maxsize=8)
-def _key_ranks(keys: tuple[str, ...]) -> dict[str, int]:
-    ranks: dict[str, int] = {}
-    for rank, key in enumerate(keys):
-        ranks.setdefault(_key_form(key), rank)
-    return ranks
+@lru_cache(maxsize=4096)
+def _key_rank(key: str, keys: tuple[str, ...]) -> int | None:
+    """Return the place of ``key`` in ``keys``, ignoring case, ``_`` and ``-``."""
+    form = key.lower().replace("_", "").replace("-", "")
+    for rank, known in enumerate(keys):
+        if known.lower().replace("_", "") == form:
+            return rank
+    return None
 
 
 def date_values(
@@ -484,10 +488,9 @@ def date_values(
 ) -> list[tuple[str, Any]]:
     """Return the record's non-empty values under date ``keys`` as (key, value), best
     first (the order of ``keys``; keys matched ignoring case, ``_`` and ``-``)."""
-    ranks = _key_ranks(keys)
     found: list[tuple[int, str, Any]] = []
     for key, value in record.items():
-        rank = ranks.get(_key_form(key)) if isinstance(key, str) else None
+        rank = _key_rank(key, keys) if isinstance(key, str) else None
         if rank is not None and value not in (None, "", [], {}):
             found.append((rank, key, value))
     found.sort(key=lambda item: item[0])
@@ -533,7 +536,7 @@ def to_iso(value: datetime, has_time: bool | None = None) -> str:
         has_time = (utc.hour, utc.minute, utc.second) != (0, 0, 0)
     if not has_time:
         return utc.date().isoformat()
-    return utc.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return f"{utc.replace(microsecond=0, tzinfo=None).isoformat()}+00:00"
 
 
 def parse_iso(value: str | None) -> datetime | None:
