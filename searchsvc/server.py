@@ -187,9 +187,12 @@ class _Supervisor:
 def _worker(options: ServeOptions, sock: socket.socket, parent: int) -> None:
     """Run one server worker in a forked child; never returns."""
     code = 0
+    # The supervisor's handlers are inherited: a stop before the server runs must end
+    # this process, not run the supervisor's code in it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         die_with_parent(parent)  # also ignores SIGINT: the parent stops the workers
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         server = _make_server(options, sock)
 
         def finish(*_: Any) -> None:
