@@ -6,6 +6,7 @@ tracebacks.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import html
 import json
 import os
@@ -44,6 +45,23 @@ def index_option(func):
         type=click.Path(file_okay=False, path_type=str),
         help="Index folder (env SEARCHSVC_INDEX).",
     )(func)
+
+
+def saved_db_option(func):
+    """Add ``--saved-db FILE`` (env ``SEARCHSVC_SAVED_DB``; default beside the index)."""
+    return click.option(
+        "--saved-db",
+        envvar="SEARCHSVC_SAVED_DB",
+        default=None,
+        type=click.Path(dir_okay=False, path_type=str),
+        help="Saved-search database [default: beside the index].",
+    )(func)
+
+
+def _store(index_dir: str, saved_db: str | None) -> Any:
+    from .saved import SavedStore, default_path
+
+    return SavedStore(saved_db or default_path(index_dir))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -114,6 +132,7 @@ def _print_report(report, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @index_option
+@saved_db_option
 def reindex(
     paths: tuple[str, ...],
     full: bool,
@@ -123,6 +142,7 @@ def reindex(
     as_json: bool,
     quiet: bool,
     index_dir: str,
+    saved_db: str | None,
 ) -> None:
     """Index the articles in PATHS (files and folders: .html, .txt, .json, .jsonl).
 
@@ -162,6 +182,7 @@ def reindex(
             wait=wait,
             progress=on_progress,
             on_plan=on_plan,
+            on_commit=_alerts_after_commit(index_dir, saved_db),
         )
     except KeyboardInterrupt:
         if bar is not None:
@@ -421,6 +442,138 @@ def export(
         with open(output + ".meta.json", "w", encoding="utf-8") as f:
             json.dump(meta, f, indent=2, ensure_ascii=False)
         click.echo(f"wrote {total:,} rows to {output} (and {output}.meta.json)", err=True)
+
+
+def _alerts_after_commit(index_dir: str, saved_db: str | None) -> Any:
+    """Return the reindex callback that matches each commit's new paragraphs against
+    the saved searches (None when there are none)."""
+    store = _store(index_dir, saved_db)
+    try:
+        if not store.list():
+            return None
+    except SearchsvcError as exc:
+        click.echo(f"warning: saved searches not matched: {exc}", err=True)
+        return None
+    from .alerts import match_new
+    from .engine import open_engine
+
+    reader = open_engine(index_dir).reader()
+
+    def on_commit(ids: list[str]) -> None:
+        try:
+            run = match_new(reader, store, ids)
+        except SearchsvcError as exc:  # alerts must never lose the indexing itself
+            click.echo(f"warning: saved searches not matched: {exc}", err=True)
+            return
+        for name, count in run.new.items():
+            if count:
+                click.echo(f"saved search {name!r}: {count:,} new matches", err=True)
+        for name, problem in run.problems.items():
+            click.echo(f"saved search {name!r} not matched: {problem}", err=True)
+
+    return on_commit
+
+
+# --- saved searches and alerts -------------------------------------------------------
+
+
+@main.group()
+def saved() -> None:
+    """Save searches by name; each reindex records their new matches."""
+
+
+@saved.command("add")
+@click.argument("name")
+@click.argument("query", nargs=-1)
+@filter_options
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--collapse", is_flag=True, help="At most one paragraph per article.")
+@index_option
+@saved_db_option
+def saved_add(
+    name: str,
+    query: tuple[str, ...],
+    sort: str,
+    collapse: bool,
+    index_dir: str,
+    saved_db: str | None,
+    **filters: Any,
+) -> None:
+    """Save QUERY (and the filters) as NAME, replacing a search of that name."""
+    from .engine import open_engine
+    from .errors import IndexMissing
+
+    request = _request(" ".join(query), filters, sort=sort, collapse=collapse)
+    # Refuse a search that cannot run now rather than at the next reindex.
+    with contextlib.suppress(IndexMissing):
+        open_engine(index_dir).reader().search(dataclasses.replace(request, per_page=1))
+    found = _store(index_dir, saved_db).put(name, request)
+    click.echo(f"saved {found.name!r}: {found.params['q']!r}")
+
+
+@saved.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@index_option
+@saved_db_option
+def saved_list(as_json: bool, index_dir: str, saved_db: str | None) -> None:
+    """List the saved searches with their counts of new and all matches."""
+    found = _store(index_dir, saved_db).list()
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no saved searches (add one with `searchsvc saved add NAME QUERY`)")
+    for s in found:
+        problem = f"  (not matched: {s.problem})" if s.problem else ""
+        click.echo(f"{s.name:<24} {s.new:>6,} new {s.total:>8,} in all  {s.params['q']!r}{problem}")
+
+
+@saved.command("rm")
+@click.argument("name")
+@index_option
+@saved_db_option
+def saved_rm(name: str, index_dir: str, saved_db: str | None) -> None:
+    """Delete the saved search NAME and its recorded matches."""
+    _store(index_dir, saved_db).delete(name)
+    click.echo(f"deleted {name!r}")
+
+
+@main.command()
+@click.option("--since", help="Matches recorded after this time (default: the unseen ones).")
+@click.option("--mark-seen", is_flag=True, help="Mark what is printed as seen.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@index_option
+@saved_db_option
+def alerts(
+    since: str | None, mark_seen: bool, as_json: bool, index_dir: str, saved_db: str | None
+) -> None:
+    """Print the new matches of every saved search (for cron and mail)."""
+    from .dates import date_bounds
+
+    store = _store(index_dir, saved_db)
+    after = None
+    if since:
+        bound = date_bounds(since, end=False)
+        after = bound.isoformat() if bound else None
+    out = []
+    for s in store.list():
+        found = store.matches(s.name, since=after or s.seen_at or "")
+        out.append({"name": s.name, "query": s.params["q"], "problem": s.problem,
+                    "matches": [m.hit | {"matched_at": m.matched_at} for m in found]})
+        if mark_seen:
+            store.mark_seen(s.name)
+    if as_json:
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    for entry in out:
+        if not entry["matches"] and not entry["problem"]:
+            continue
+        click.echo(f"{entry['name']} ({entry['query']!r}): {len(entry['matches']):,} new")
+        if entry["problem"]:
+            click.echo(f"  not matched at the last reindex: {entry['problem']}")
+        for hit in entry["matches"]:
+            click.echo(f"  - {hit['title']} ({hit.get('date') or 'undated'}) [{hit['id']}]")
+            click.echo(f"    {_terminal_snippet(hit.get('highlight') or '', False)[:300]}")
 
 
 # --- parse -------------------------------------------------------------------------

@@ -23,12 +23,13 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .chunk import chunk_article
-from .engine import Engine, IndexMeta, IndexWriter, open_engine
+from .engine import Engine, IndexMeta, IndexWriter, SearchEngine, WriteTotals, open_engine
 from .errors import ParseError, SearchsvcError
 from .models import Paragraph, ReadWarning
 from .parse import parse_file
@@ -224,17 +225,21 @@ def reindex(
     wait: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
+    on_commit: Callable[[list[str]], None] | None = None,
 ) -> ReindexReport:
     """Bring the index at ``index`` (a location for ``open_engine``, or an engine) up
     to date with the files under ``paths`` and return the summary. With no paths, the
     folders and files indexed before are checked again.
 
     ``on_plan(files_to_process, files_unchanged)`` is called once the work is known;
-    ``progress`` after each processed file. Raises IndexBusy if another reindex runs,
-    IndexCorrupt if an incremental update cannot open the live index.
+    ``progress`` after each processed file; ``on_commit(paragraph_ids)`` after each
+    commit that made paragraphs searchable, with their ids. Raises IndexBusy if another
+    reindex runs, IndexCorrupt if an incremental update cannot open the live index.
     """
     started = time.monotonic()
     engine = index if not isinstance(index, (str, os.PathLike)) else open_engine(str(index))
+    if on_commit is not None:
+        engine = _Announcing(engine, on_commit)
     workers = workers or default_workers()
     pool = start_pool(workers)
     try:
@@ -356,6 +361,73 @@ def write_paragraphs(
             writer.cancel()
             raise
     return totals.documents
+
+
+class _Announcing:
+    """An engine whose writers report the ids of the paragraphs each commit (or the
+    final publish) made searchable."""
+
+    def __init__(self, engine: Engine, on_commit: Callable[[list[str]], None]):
+        self.engine = engine
+        self.location = engine.location
+        self.on_commit = on_commit
+
+    def exists(self) -> bool:
+        return self.engine.exists()
+
+    def reader(self) -> SearchEngine:
+        return self.engine.reader()
+
+    def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
+        return self.engine.lock(wait)
+
+    def begin(self, full: bool, *, workers: int = 1) -> IndexWriter:
+        return _AnnouncingWriter(self.engine.begin(full, workers=workers), self.on_commit)
+
+
+class _AnnouncingWriter:
+    """An IndexWriter that remembers the ids it adds and reports them once visible
+    (incremental runs: at each commit; full runs: at publish)."""
+
+    def __init__(self, writer: IndexWriter, on_commit: Callable[[list[str]], None]):
+        self.writer = writer
+        self.incremental = writer.incremental
+        self.on_commit = on_commit
+        self.pending: list[str] = []
+
+    def meta(self) -> IndexMeta:
+        return self.writer.meta()
+
+    def source_keys(self) -> dict[str, str]:
+        return self.writer.source_keys()
+
+    def expect(self, files: int, size: int) -> None:
+        self.writer.expect(files, size)
+
+    def add(self, paragraphs: Sequence[Paragraph], source_key: str) -> int:
+        self.pending.extend(p.id for p in paragraphs)
+        return self.writer.add(paragraphs, source_key)
+
+    def delete_path(self, path: str) -> None:
+        self.writer.delete_path(path)
+
+    def commit(self) -> None:
+        self.writer.commit()
+        if self.incremental:
+            self._announce()
+
+    def publish(self, meta: IndexMeta) -> WriteTotals:
+        totals = self.writer.publish(meta)
+        self._announce()
+        return totals
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+
+    def _announce(self) -> None:
+        ids, self.pending = self.pending, []
+        if ids:
+            self.on_commit(ids)
 
 
 def _now() -> str:

@@ -63,3 +63,9 @@ MAX_RELATED_LIMIT = 100
 DEFAULT_RELATED_MIN_COUNT = 2
 RELATED_CANDIDATES = 1000  # most frequent values among the hits whose lift is computed
 EXPORT_FORMATS = ("csv", "ndjson")
+
+# Saved searches and alerts
+MAX_ID_FILTER = 1024  # paragraph ids one request may be restricted to
+SAVED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_SAVED_SEARCHES = 1000
+FEED_ENTRIES = 50

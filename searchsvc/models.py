@@ -163,6 +163,8 @@ class SearchRequest:
     article_id: str | None = None
     facet_limit: int = 10
     expand_locations: bool = False
+    # Only these paragraph ids (not a user parameter: alerts match new paragraphs).
+    ids: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -52,6 +52,8 @@ def validate(req: SearchRequest) -> Checked:
             raise BadQuery(
                 f"a {name} filter is longer than {limits.MAX_FILTER_CHARS} characters"
             )
+    if len(req.ids) > limits.MAX_ID_FILTER:
+        raise BadQuery(f"at most {limits.MAX_ID_FILTER} paragraph ids")
     if req.article_id is not None and not limits.valid_article_id(req.article_id):
         raise BadQuery("article must be an article id (hexadecimal)")
     start = date_bounds(req.date_from, end=False)

@@ -109,6 +109,8 @@ def filter_queries(checked: Checked) -> list[query.Query]:
         clauses.append(query.DateRange("date", checked.start, checked.end))
     if req.article_id:
         clauses.append(query.Term("article_id", req.article_id))
+    if req.ids:
+        clauses.append(query.Or([query.Term("id", i) for i in req.ids]))
     return clauses
 
 
