@@ -53,3 +53,11 @@ class NotFound(SearchsvcError):
 
     code = "not_found"
     http_status = 404
+
+
+class EngineUnavailable(SearchsvcError):
+    """The search engine (an OpenSearch cluster) cannot be reached or refused the
+    request; the message names the cluster, never its credentials."""
+
+    code = "engine_unavailable"
+    http_status = 503

@@ -1,0 +1,466 @@
+"""The read side of the OpenSearch engine (``searchsvc.engine.SearchEngine``).
+
+One search is one ``_search`` request: the translated query (``translate.py``), a sort
+with a unique tie-break (pages never overlap), from/size within
+``limits.MAX_RESULT_DEPTH`` (the cluster's ``max_result_window``), collapse on
+``article_id`` with the count of each article's matching paragraphs, and aggregations
+for the facets (over the whole result set) and the number of matching articles. When
+no paragraph holds all the words, a second request runs the "any word" form. Fewer
+than ``limits.SUGGEST_BELOW`` matches ask the term suggester for a correction, kept
+only if it finds more. Highlights are made here (``highlight.py``), in the shape the
+Whoosh engine gives.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
+
+from ... import limits
+from ...errors import BadQuery, NotFound
+from ...marks import MAX_FULL_CHARS
+from ...models import FacetValue, IndexStats, Paragraph, SearchPage, SearchRequest
+from ...query import ParsedQuery
+from ...query.nodes import DEFAULT_FIELDS, Fuzzy, Node, Phrase, Term
+from ...request import Checked, validate
+from .analysis import WORD, fold
+from .client import Cluster
+from .documents import SOURCE_FIELDS, source_hit, source_paragraph
+from .highlight import Stemmer, highlight_texts
+from .mapping import FACET_FIELDS, QUERY_FIELDS, SUGGEST_FIELD
+from .translate import Query, combine, filters, sort_clause
+from .write import Store
+
+ARTICLE_PRECISION = 40_000  # cardinality is exact below this many articles
+FACET_SHARD_FACTOR = 5
+MAX_ARTICLE_PARAGRAPHS = 10_000
+SUGGEST_FIELDS = {
+    "title": SUGGEST_FIELD,
+    "text": SUGGEST_FIELD,
+    "actor": "actor_words",
+    "location": "location_words",
+    "country": "country_words",
+    "source": "source_words",
+}
+
+
+def _parse(text: str, expand_locations: bool) -> ParsedQuery:
+    from ...query import parse_query  # the parser module; see searchsvc.query
+
+    return parse_query(text, expand_locations)
+
+
+def _describe(node: Node) -> str:
+    try:
+        from ...query import describe
+    except ImportError:  # the parser has not landed: nothing to show yet
+        return ""
+    return describe(node)
+
+
+class OpenSearchReader:
+    """Searches one alias (thread-safe: one per process is enough)."""
+
+    def __init__(self, cluster: Cluster):
+        self.cluster = cluster
+        self.store = Store(cluster)
+        self.alias = cluster.config.name
+        self.stemmer = Stemmer(cluster, self.alias)
+
+    # -- SearchEngine ------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        """Return one page of ranked, highlighted hits with facet counts. Raises BadQuery
+        for invalid requests, IndexMissing when there is no index, EngineUnavailable when
+        the cluster cannot answer."""
+        checked = validate(request)
+        parsed = _parse(request.q, request.expand_locations)
+        return self.run(checked, parsed)
+
+    def run(self, checked: Checked, parsed: ParsedQuery) -> SearchPage:
+        """Return the page of a validated request whose query is already parsed."""
+        started = time.perf_counter()
+        req = checked.request
+        clauses = filters(checked)
+        page = SearchPage(
+            query=parsed.text,
+            request=req,
+            total=0,
+            page=req.page,
+            per_page=req.per_page,
+            hits=[],
+            facets={name: [] for name in FACET_FIELDS},
+            suggestion=None,
+            took_ms=0.0,
+        )
+        if parsed.empty and not clauses:
+            if parsed.text:
+                page.suggestion = self._correction(parsed, clauses, 0, req)
+            page.took_ms = _ms(started)
+            return page
+        main = None if parsed.empty else parsed.all_words
+        answer = self._search(self._body(main, parsed.words, clauses, req))
+        if _total(answer) == 0 and parsed.any_words is not None:
+            main = parsed.any_words
+            answer = self._search(self._body(main, parsed.words, clauses, req))
+            page.matched = "any"
+        page.parsed = _describe(main) if main is not None else ""
+        page.total_paragraphs = _total(answer)
+        aggs = answer.get("aggregations", {})
+        page.articles = int(aggs.get("articles", {}).get("value", 0))
+        page.total = page.articles if req.collapse else page.total_paragraphs
+        page.facets = _facets(aggs, req)
+        if parsed.text and page.total_paragraphs < limits.SUGGEST_BELOW:
+            page.suggestion = self._correction(parsed, clauses, page.total_paragraphs, req)
+        page.hits = self._hits(answer, main, req)
+        page.took_ms = _ms(started)
+        return page
+
+    def article(self, article_id: str) -> list[Paragraph]:
+        """Return an article's paragraphs in order; raises NotFound (also for ids that
+        are not article ids)."""
+        if not limits.valid_article_id(article_id):
+            raise NotFound(f"no article {article_id[:100]!r}: not an article id")
+        answer = self._search(
+            {
+                "size": MAX_ARTICLE_PARAGRAPHS,
+                "query": {"term": {"article_id": article_id}},
+                "sort": [{"position": "asc"}, {"id": "asc"}],
+                "_source": SOURCE_FIELDS,
+            },
+            routing=article_id,
+        )
+        paragraphs = [source_paragraph(h["_source"]) for h in answer["hits"]["hits"]]
+        if not paragraphs:
+            raise NotFound(f"no article {article_id!r} in the index")
+        return paragraphs
+
+    def suggest(
+        self, field: str, prefix: str, limit: int = limits.DEFAULT_SUGGEST_LIMIT
+    ) -> list[str]:
+        """Return up to ``limit`` actor/location/source names whose folded text, or one
+        of whose words, starts with the folded ``prefix``; most frequent first. Raises
+        BadQuery for an unknown field."""
+        name = limits.SUGGEST_FIELDS.get(field)
+        if name is None:
+            raise BadQuery("field must be actor, location or source")
+        limit = max(1, min(int(limit), limits.MAX_SUGGEST_LIMIT))
+        wanted = " ".join(fold(prefix or "").split())
+        if not wanted or len(prefix) > limits.MAX_FILTER_CHARS:
+            return []
+        keyword = FACET_FIELDS[name]
+        pattern = _folded_prefix_pattern(wanted)
+        answer = self._search(
+            {
+                "size": 0,
+                "aggs": {
+                    "names": {
+                        "terms": {
+                            "field": keyword,
+                            "include": f"({pattern}|.* {pattern}).*",
+                            "size": limit * 2,
+                            "order": [{"_count": "desc"}, {"_key": "asc"}],
+                        }
+                    }
+                },
+            }
+        )
+        names = [b["key"] for b in answer["aggregations"]["names"]["buckets"]]
+        # The pattern is a superset for letters that fold to two (ß -> ss): check.
+        kept = [
+            n
+            for n in names
+            if fold(n).startswith(wanted) or any(w.startswith(wanted) for w in fold(n).split())
+        ]
+        return kept[:limit]
+
+    def highlight(self, q: str, texts: list[str], expand_locations: bool = False) -> list[str]:
+        """Return each text HTML-escaped with the matches of ``q`` marked (whole texts,
+        never cut). Raises BadQuery for an invalid query."""
+        parsed = _parse(q, expand_locations)
+        node = None if parsed.empty else parsed.all_words
+        if parsed.any_words is not None:
+            node = parsed.any_words  # marks the words of either form
+        return highlight_texts(self.stemmer, node, texts, max_chars=None)
+
+    def stats(self) -> IndexStats:
+        """Return what is in the index (``exists=False`` when there is no alias)."""
+        build = self.store.live_build()
+        if build is None:
+            return IndexStats(exists=False, path=self.cluster.config.display)
+        totals = self.store.totals(self.alias)
+        meta = self.store.meta(build)
+        return IndexStats(
+            exists=True,
+            path=self.cluster.config.display,
+            documents=totals.documents,
+            articles=totals.articles,
+            last_reindex=meta.get("last_reindex"),
+            generation=build,
+        )
+
+    def warm(self) -> None:
+        """Check the cluster and the alias and load the facet tables (global ordinals)
+        now rather than during the first searches."""
+        self._search(
+            {
+                "size": 0,
+                "query": {"match_all": {}},
+                "aggs": {n: {"terms": {"field": f, "size": 1}} for n, f in FACET_FIELDS.items()},
+            }
+        )
+
+    def close(self) -> None:
+        """Close the connections to the cluster."""
+        self.cluster.close()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _search(self, body: dict[str, Any], routing: str | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"index": self.alias, "body": body}
+        if routing is not None:
+            kwargs["routing"] = routing
+        try:
+            return self.cluster.call("search", self.cluster.client.search, **kwargs)
+        except NotFoundError:
+            raise self.cluster.missing() from None
+        except RequestError as exc:
+            raise BadQuery(f"the cluster could not run this query ({_reason(exc)})") from exc
+
+    def _body(
+        self, main: Node | None, words: tuple[str, ...], clauses: list[Query], req: SearchRequest
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "query": combine(main, words, clauses),
+            "from": (req.page - 1) * req.per_page,
+            "size": req.per_page,
+            "sort": sort_clause(req.sort),
+            "track_total_hits": True,
+            "_source": SOURCE_FIELDS,
+            "aggs": _facet_aggs(req),
+        }
+        if req.sort != "relevance":
+            body["track_scores"] = False
+        if req.collapse:
+            body["collapse"] = {
+                "field": "article_id",
+                "inner_hits": {"name": "article", "size": 0, "track_scores": False},
+            }
+        return body
+
+    def _hits(self, answer: dict[str, Any], main: Node | None, req: SearchRequest) -> list:
+        found = answer["hits"]["hits"]
+        if not found:
+            return []
+        texts = [h["_source"].get("text", "") for h in found]
+        marked = highlight_texts(self.stemmer, main, texts, max_chars=MAX_FULL_CHARS)
+        hits = []
+        for hit, highlight in zip(found, marked, strict=True):
+            more = 0
+            if req.collapse:
+                inner = hit.get("inner_hits", {}).get("article", {}).get("hits", {})
+                more = max(0, int(inner.get("total", {}).get("value", 1)) - 1)
+            score = hit.get("_score") if req.sort == "relevance" else 0.0
+            hits.append(source_hit(hit["_source"], highlight, score or 0.0, more))
+        return hits
+
+    def _count(self, main: Node, clauses: list[Query]) -> int:
+        answer = self._search(
+            {"size": 0, "track_total_hits": True, "query": combine(main, (), clauses)}
+        )
+        return _total(answer)
+
+    def _correction(
+        self, parsed: ParsedQuery, clauses: list[Query], found: int, req: SearchRequest
+    ) -> str | None:
+        """Return a corrected query text that finds more than ``found`` paragraphs."""
+        try:
+            words = _spelled_words(parsed.all_words)
+            if not words:
+                return None
+            suggest = {
+                f"w{i}": {
+                    "text": word,
+                    "term": {
+                        "field": SUGGEST_FIELDS[field],
+                        "suggest_mode": "missing",
+                        "prefix_length": 2,
+                        "max_edits": 2,
+                        "min_word_length": 3,
+                        "size": 1,
+                        "sort": "score",
+                    },
+                }
+                for i, (word, field) in enumerate(words)
+            }
+            answer = self._search({"size": 0, "query": {"match_none": {}}, "suggest": suggest})
+            fixes: dict[str, str] = {}
+            for i, (word, _field) in enumerate(words):
+                for entry in answer.get("suggest", {}).get(f"w{i}", []):
+                    options = entry.get("options") or []
+                    if options:
+                        fixes[word] = options[0]["text"]
+            if not fixes:
+                return None
+            text = _replace_words(parsed.text, fixes)
+            if not text or text.strip().lower() == parsed.text.strip().lower():
+                return None
+            fixed = _parse(text, req.expand_locations)
+            if fixed.empty:
+                return None
+            count = self._count(fixed.all_words, clauses)
+            if count == 0 and fixed.any_words is not None:
+                count = self._count(fixed.any_words, clauses)
+            return text if count > found else None
+        except (BadQuery, TransportError):  # a suggestion is optional
+            return None
+
+
+def _total(answer: dict[str, Any]) -> int:
+    total = answer.get("hits", {}).get("total", 0)
+    return int(total.get("value", 0) if isinstance(total, dict) else total)
+
+
+def _facet_aggs(req: SearchRequest) -> dict[str, Any]:
+    aggs: dict[str, Any] = {
+        "articles": {
+            "cardinality": {"field": "article_id", "precision_threshold": ARTICLE_PRECISION}
+        }
+    }
+    actives = {"actors": req.actors, "locations": req.locations, "sources": req.sources}
+    for name, field in FACET_FIELDS.items():
+        aggs[name] = {
+            "terms": {
+                "field": field,
+                "size": req.facet_limit,
+                "shard_size": max(req.facet_limit * FACET_SHARD_FACTOR, 50),
+                "order": [{"_count": "desc"}, {"_key": "asc"}],
+            }
+        }
+        active = [v for v in actives[name] if v]
+        if active:
+            aggs[f"{name}_active"] = {
+                "terms": {"field": field, "include": active, "size": len(active)}
+            }
+    return aggs
+
+
+def _facets(aggs: dict[str, Any], req: SearchRequest) -> dict[str, list[FacetValue]]:
+    """Return the facet lists: the top values (ties by name), then any active value not
+    among them, each marked active or not (as the Whoosh engine does)."""
+    actives = {"actors": req.actors, "locations": req.locations, "sources": req.sources}
+    facets: dict[str, list[FacetValue]] = {}
+    for name in FACET_FIELDS:
+        active = [v for v in actives[name] if v]
+        chosen = set(active)
+        values = [
+            FacetValue(b["key"], int(b["doc_count"]), b["key"] in chosen)
+            for b in aggs.get(name, {}).get("buckets", [])
+        ]
+        counts = {
+            b["key"]: int(b["doc_count"]) for b in aggs.get(f"{name}_active", {}).get("buckets", [])
+        }
+        shown = {v.value for v in values}
+        for value in active:
+            if value not in shown:
+                values.append(FacetValue(value, counts.get(value, 0), True))
+                shown.add(value)
+        facets[name] = values
+    return facets
+
+
+def _spelled_words(node: Node) -> list[tuple[str, str]]:
+    """Return ``(word, field)`` for the words of a tree that spelling can correct: terms
+    and phrase words in the body or a name field (first field of each)."""
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def visit(n: Node) -> None:
+        children = getattr(n, "children", None)
+        if children is not None:
+            for child in children:
+                visit(child)
+            return
+        if isinstance(n, Term | Fuzzy | Phrase):
+            words = n.words if isinstance(n, Phrase) else (n.word,)
+            field = "text" if any(f in DEFAULT_FIELDS for f in n.fields) else n.fields[0]
+            if field not in QUERY_FIELDS or isinstance(n, Fuzzy):
+                return
+            for word in words:
+                if word not in seen:
+                    seen.add(word)
+                    found.append((word, field))
+
+    visit(node)
+    return found
+
+
+def _replace_words(text: str, fixes: dict[str, str]) -> str:
+    """Return ``text`` with each word whose folded form has a fix replaced by it."""
+    out: list[str] = []
+    cursor = 0
+    for match in WORD.finditer(text):
+        fix = fixes.get(fold(match.group()))
+        if fix is None:
+            continue
+        out.append(text[cursor : match.start()])
+        out.append(fix)
+        cursor = match.end()
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+_FOLDS: dict[str, str] | None = None
+
+
+def _letter_classes() -> dict[str, str]:
+    """Return, for each ASCII letter and digit, every Latin character that folds to it."""
+    global _FOLDS
+    if _FOLDS is None:
+        classes: dict[str, set[str]] = {}
+        for code in (
+            list(range(0x30, 0x7B)) + list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00))
+        ):
+            char = chr(code)
+            folded = fold(char)
+            if len(folded) == 1 and folded.isalnum() and folded.isascii():
+                classes.setdefault(folded, set()).add(char)
+        _FOLDS = {k: "".join(sorted(v)) for k, v in classes.items()}
+    return _FOLDS
+
+
+_REGEX_SPECIAL = set('.?+*|{}[]()"\\#@&<>~')
+
+
+def _folded_prefix_pattern(wanted: str) -> str:
+    """Return a Lucene regular expression matching any text that folds to ``wanted``."""
+    classes = _letter_classes()
+    parts = []
+    for char in wanted:
+        chars = classes.get(char)
+        if chars:
+            parts.append(
+                "["
+                + "".join("\\" + c if c in _REGEX_SPECIAL or c in "^-" else c for c in chars)
+                + "]"
+            )
+        elif char in _REGEX_SPECIAL:
+            parts.append("\\" + char)
+        else:
+            parts.append(char)
+    return "".join(parts)
+
+
+def _reason(exc: TransportError) -> str:
+    info = exc.info if isinstance(exc.info, dict) else {}
+    error = info.get("error")
+    if isinstance(error, dict):
+        cause = (error.get("root_cause") or [error])[0]
+        return f"{cause.get('type')}: {str(cause.get('reason'))[:200]}"
+    return str(exc.error)[:200]
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 2)
