@@ -87,7 +87,6 @@ class OpenSearchEngine:
         full: bool,
         *,
         workers: int = 1,
-        volume: int = 0,
         build: str | None = None,
         shard: tuple[int, int] | None = None,
     ):
@@ -96,7 +95,7 @@ class OpenSearchEngine:
         Else the live index is updated (a new build when there is none)."""
         from .write import OpenSearchWriter
 
-        del workers, volume  # the cluster parallelises bulk writes itself
+        del workers  # the cluster spreads bulk writes over its nodes itself
         if build is not None:
             self.store.check_build(build)
             return OpenSearchWriter(

@@ -365,7 +365,7 @@ class OpenSearchWriter:
         self._actions: list[tuple[_FileWrite | None, str, str]] = []  # (file, id, lines)
         self._bytes = 0
         self._deletions: list[str] = []
-        self._files: dict[str, _FileWrite] = {}
+        self._counts: dict[str, int] = {}  # paragraphs added per path in this run
         self._rejected: list[Rejected] = []
         self._done = False
 
@@ -385,13 +385,18 @@ class OpenSearchWriter:
             return {}
         return self.store.source_keys(self.build)
 
+    def expect(self, files: int, size: int) -> None:
+        """Take note of the coming volume (nothing to choose: bulk requests are sized by
+        documents and bytes, and the cluster spreads them over its nodes)."""
+        del files, size
+
     def add(self, paragraphs: Sequence[Paragraph], source_key: str) -> int:
         """Queue one file's paragraph documents; return how many were queued."""
         if not paragraphs:
             return 0
         path = paragraphs[0].path or ""
-        record = _FileWrite(path, source_key, len(paragraphs), queued=len(paragraphs))
-        self._files[path] = record
+        self._counts[path] = self._counts.get(path, 0) + len(paragraphs)
+        record = _FileWrite(path, source_key, self._counts[path], queued=len(paragraphs))
         for paragraph in paragraphs:
             head = {
                 "index": {
@@ -411,6 +416,7 @@ class OpenSearchWriter:
     def delete_path(self, path: str) -> None:
         """Queue the removal of every paragraph of the file ``path`` (and its state)."""
         self._deletions.append(path)
+        self._counts.pop(path, None)
         if len(self._deletions) >= DELETE_PATHS:
             self._flush()
 
@@ -478,8 +484,6 @@ class OpenSearchWriter:
             if record.queued == 0:
                 finished.append(record)
         self._write_state([r for r in finished if r.failed == 0])
-        for record in finished:
-            self._files.pop(record.path, None)
 
     def _delete_paths(self, paths: list[str]) -> None:
         for start in range(0, len(paths), DELETE_PATHS):
