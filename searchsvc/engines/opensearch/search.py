@@ -14,6 +14,7 @@ Whoosh engine gives.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
@@ -47,6 +48,8 @@ SUGGEST_FIELDS = {
 
 
 def _parse(text: str, expand_locations: bool) -> ParsedQuery:
+    if not (text or "").strip():
+        return ParsedQuery("")
     from ...query import parse_query  # the parser module; see searchsvc.query
 
     return parse_query(text, expand_locations)
@@ -275,47 +278,85 @@ class OpenSearchReader:
     def _correction(
         self, parsed: ParsedQuery, clauses: list[Query], found: int, req: SearchRequest
     ) -> str | None:
-        """Return a corrected query text that finds more than ``found`` paragraphs."""
+        """Return a corrected query text that finds more than ``found`` paragraphs: each
+        word the index does not hold (its stem, for body words) is replaced by the
+        closest indexed word sharing its first two letters (within two edits), and the
+        corrected query must find more."""
         try:
             words = _spelled_words(parsed.all_words)
             if not words:
                 return None
-            suggest = {
-                f"w{i}": {
-                    "text": word,
-                    "term": {
-                        "field": SUGGEST_FIELDS[field],
-                        "suggest_mode": "missing",
-                        "prefix_length": 2,
-                        "max_edits": 2,
-                        "min_word_length": 3,
-                        "size": 1,
-                        "sort": "score",
-                    },
-                }
-                for i, (word, field) in enumerate(words)
-            }
-            answer = self._search({"size": 0, "query": {"match_none": {}}, "suggest": suggest})
-            fixes: dict[str, str] = {}
-            for i, (word, _field) in enumerate(words):
-                for entry in answer.get("suggest", {}).get(f"w{i}", []):
-                    options = entry.get("options") or []
-                    if options:
-                        fixes[word] = options[0]["text"]
+            answer = self._search(
+                {"size": 0, "query": {"match_none": {}}, "suggest": _suggesters(words)}
+            )
+            fixes = _fixes(answer.get("suggest", {}), words)
             if not fixes:
                 return None
             text = _replace_words(parsed.text, fixes)
             if not text or text.strip().lower() == parsed.text.strip().lower():
                 return None
-            fixed = _parse(text, req.expand_locations)
-            if fixed.empty:
-                return None
-            count = self._count(fixed.all_words, clauses)
-            if count == 0 and fixed.any_words is not None:
-                count = self._count(fixed.any_words, clauses)
+            count = self._count(_fixed(parsed.all_words, fixes), clauses)
+            if count == 0 and parsed.any_words is not None:
+                count = self._count(_fixed(parsed.any_words, fixes), clauses)
             return text if count > found else None
         except (BadQuery, TransportError):  # a suggestion is optional
             return None
+
+
+def _suggesters(words: list[tuple[str, str]]) -> dict[str, Any]:
+    """Return the term suggesters of a correction: per word, whether the index lacks it
+    (``missing`` mode on the field searched, stemmed for body words) and, for body
+    words, the closest unstemmed indexed words to show."""
+    common = {"prefix_length": 2, "max_edits": 2, "min_word_length": 3, "sort": "score"}
+    suggest: dict[str, Any] = {}
+    for i, (word, field) in enumerate(words):
+        indexed = QUERY_FIELDS["text" if field in DEFAULT_FIELDS else field]
+        suggest[f"missing{i}"] = {
+            "text": word,
+            "term": {"field": indexed, "suggest_mode": "missing", "size": 1, **common},
+        }
+        if field in DEFAULT_FIELDS:
+            suggest[f"shown{i}"] = {
+                "text": word,
+                "term": {"field": SUGGEST_FIELD, "suggest_mode": "always", "size": 1, **common},
+            }
+    return suggest
+
+
+def _fixes(answer: dict[str, Any], words: list[tuple[str, str]]) -> dict[str, str]:
+    """Return ``{word: correction}`` from the suggesters' answer."""
+    fixes: dict[str, str] = {}
+
+    def first(name: str) -> str | None:
+        for entry in answer.get(name, []):
+            options = entry.get("options") or []
+            if options:
+                return str(options[0]["text"])
+        return None
+
+    for i, (word, field) in enumerate(words):
+        stem_fix = first(f"missing{i}")
+        if stem_fix is None:
+            continue  # the index holds the word (or nothing near it)
+        shown = first(f"shown{i}") if field in DEFAULT_FIELDS else stem_fix
+        if shown and shown != word:
+            fixes[word] = shown
+    return fixes
+
+
+def _fixed(node: Node, fixes: dict[str, str]) -> Node:
+    """Return the query tree with the words of ``fixes`` corrected."""
+    if isinstance(node, Term | Fuzzy):
+        return replace(node, word=fixes.get(node.word, node.word))
+    if isinstance(node, Phrase):
+        return replace(node, words=tuple(fixes.get(w, w) for w in node.words))
+    children = getattr(node, "children", None)
+    if children is not None:
+        return replace(node, children=tuple(_fixed(c, fixes) for c in children))
+    child = getattr(node, "child", None)
+    if child is not None:
+        return replace(node, child=_fixed(child, fixes))
+    return node
 
 
 def _total(answer: dict[str, Any]) -> int:
