@@ -175,8 +175,19 @@ def test_stats_count_paragraphs_and_articles(reader):
 def test_hits_have_one_shape_on_every_engine(search):
     hit = search(sources=["Wire"], sort="newest").hits[0].to_dict()
     assert set(hit) == {
-        "id", "article_id", "title", "source", "date", "url", "position",
-        "paragraph_count", "text", "highlight", "actors", "locations", "score",
+        "id",
+        "article_id",
+        "title",
+        "source",
+        "date",
+        "url",
+        "position",
+        "paragraph_count",
+        "text",
+        "highlight",
+        "actors",
+        "locations",
+        "score",
         "more_in_article",
     }
     assert hit["id"] == "c3#1" and hit["paragraph_count"] == 1
@@ -188,8 +199,14 @@ def test_hits_have_one_shape_on_every_engine(search):
 
 @pytest.mark.parametrize(
     "options",
-    [{"per_page": 0}, {"sort": "random"}, {"page": 0}, {"date_from": "yesterday"},
-     {"page": 200, "per_page": 100}, {"article_id": "../x"}],
+    [
+        {"per_page": 0},
+        {"sort": "random"},
+        {"page": 0},
+        {"date_from": "yesterday"},
+        {"page": 200, "per_page": 100},
+        {"article_id": "../x"},
+    ],
 )
 def test_bad_requests_are_bad_query(reader, options):
     with pytest.raises(BadQuery) as caught:

@@ -38,7 +38,15 @@ class FaultProxy:
                     for rule in proxy.rules:
                         if rule[0] in self.path and rule[2] > 0:
                             rule[2] -= 1
-                            self._answer(rule[1], json.dumps({"error": {"type": "injected", "reason": "fault"}, "status": rule[1]}).encode())
+                            self._answer(
+                                rule[1],
+                                json.dumps(
+                                    {
+                                        "error": {"type": "injected", "reason": "fault"},
+                                        "status": rule[1],
+                                    }
+                                ).encode(),
+                            )
                             return
                     if "_bulk" in self.path and proxy.bulk_throttles > 0:
                         proxy.bulk_throttles -= 1
@@ -47,11 +55,21 @@ class FaultProxy:
                             raw = gzip.decompress(raw)
                         self._answer(200, json.dumps(_throttled(raw)).encode())
                         return
-                headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "content-encoding", "authorization")}
-                request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command, headers=headers)
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() in ("content-type", "content-encoding", "authorization")
+                }
+                request = urllib.request.Request(
+                    proxy.upstream + self.path, data=body, method=self.command, headers=headers
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=30) as answer:
-                        status, data, kind = answer.status, answer.read(), answer.headers.get("Content-Type")
+                        status, data, kind = (
+                            answer.status,
+                            answer.read(),
+                            answer.headers.get("Content-Type"),
+                        )
                 except urllib.error.HTTPError as exc:
                     status, data, kind = exc.code, exc.read(), exc.headers.get("Content-Type")
                 self._answer(status, data, kind)

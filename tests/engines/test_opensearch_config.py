@@ -27,7 +27,9 @@ def test_location_forms_name_the_alias_and_default_to_https_on_9200():
         True,
     )
     assert parse_location("http://127.0.0.1:9201/news/", env={}).url == "http://127.0.0.1:9201"
-    assert parse_location("https://[::1]:9443/archive", env={}).display == "https://[::1]:9443/archive"
+    assert (
+        parse_location("https://[::1]:9443/archive", env={}).display == "https://[::1]:9443/archive"
+    )
     assert is_cluster_location("opensearch://h/news") and not is_cluster_location("index")
 
 
@@ -80,7 +82,9 @@ def test_turning_verification_off_is_explicit_and_warned(caplog, tmp_path):
         Cluster(config)
     assert "verification is OFF" in caplog.text
     with pytest.raises(LocationError, match="CA_BUNDLE"):
-        parse_location("https://h/news", env={"SEARCHSVC_OPENSEARCH_CA_BUNDLE": str(tmp_path / "x")})
+        parse_location(
+            "https://h/news", env={"SEARCHSVC_OPENSEARCH_CA_BUNDLE": str(tmp_path / "x")}
+        )
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     assert parse_location(

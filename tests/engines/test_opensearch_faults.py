@@ -9,9 +9,9 @@ import socket
 import pytest
 
 from searchsvc.engine import IndexMeta
-from searchsvc.errors import EngineUnavailable
 from searchsvc.engines.opensearch import open_opensearch
 from searchsvc.engines.opensearch import write as write_module
+from searchsvc.errors import EngineUnavailable
 from searchsvc.models import SearchRequest
 from tests.engines.conftest import paragraph
 from tests.engines.faultproxy import fault_proxy

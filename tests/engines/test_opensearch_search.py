@@ -16,9 +16,11 @@ from tests.engines.conftest import paragraph
 
 ANKARA = Place("Ankara", "TR", 39.93, 32.86, "city", "Turkey")
 GAZA = Place("Gaza", "PS", 31.5, 34.47, "city", "Palestine")
-LONG = ("Filler words about the weather and markets. " * 20) + (
-    "Here the ceasefire proposal was finally discussed in detail. "
-) + ("More filler words about sport and culture. " * 20)
+LONG = (
+    ("Filler words about the weather and markets. " * 20)
+    + ("Here the ceasefire proposal was finally discussed in detail. ")
+    + ("More filler words about sport and culture. " * 20)
+)
 
 
 @pytest.fixture
@@ -26,21 +28,53 @@ def searchable(os_engine):
     """An index of three short articles and one long paragraph."""
     files = {
         "/d/a.txt": [
-            paragraph("aa01", 1, "Secretary of State Antony Blinken met Recep Tayyip Erdoğan in "
-                      "Ankara to discuss a humanitarian pause.", count=3, title="Blinken in Turkey",
-                      path="/d/a.txt", actors=("Antony Blinken", "Recep Tayyip Erdoğan"),
-                      places=(ANKARA,), date="2023-11-06", source="Daily"),
-            paragraph("aa01", 2, "The talks on a ceasefire continued for hours.", count=3,
-                      title="Blinken in Turkey", path="/d/a.txt", actors=("Antony Blinken",),
-                      date="2023-11-06", source="Daily"),
-            paragraph("aa01", 3, "Ceasefire hopes <rose> & fell.", count=3,
-                      title="Blinken in Turkey", path="/d/a.txt", date="2023-11-06",
-                      source="Daily"),
+            paragraph(
+                "aa01",
+                1,
+                "Secretary of State Antony Blinken met Recep Tayyip Erdoğan in "
+                "Ankara to discuss a humanitarian pause.",
+                count=3,
+                title="Blinken in Turkey",
+                path="/d/a.txt",
+                actors=("Antony Blinken", "Recep Tayyip Erdoğan"),
+                places=(ANKARA,),
+                date="2023-11-06",
+                source="Daily",
+            ),
+            paragraph(
+                "aa01",
+                2,
+                "The talks on a ceasefire continued for hours.",
+                count=3,
+                title="Blinken in Turkey",
+                path="/d/a.txt",
+                actors=("Antony Blinken",),
+                date="2023-11-06",
+                source="Daily",
+            ),
+            paragraph(
+                "aa01",
+                3,
+                "Ceasefire hopes <rose> & fell.",
+                count=3,
+                title="Blinken in Turkey",
+                path="/d/a.txt",
+                date="2023-11-06",
+                source="Daily",
+            ),
         ],
         "/d/b.txt": [
-            paragraph("bb02", 1, "Ceasefire talks stalled as the humanitarian situation worsened.",
-                      title="Gaza ceasefire", path="/d/b.txt", actors=("Hamas",), places=(GAZA,),
-                      date="2023-10-01", source="Wire"),
+            paragraph(
+                "bb02",
+                1,
+                "Ceasefire talks stalled as the humanitarian situation worsened.",
+                title="Gaza ceasefire",
+                path="/d/b.txt",
+                actors=("Hamas",),
+                places=(GAZA,),
+                date="2023-10-01",
+                source="Wire",
+            ),
         ],
         "/d/c.txt": [
             paragraph("cc03", 1, LONG, title="Markets", path="/d/c.txt", date=None, source="Wire"),
@@ -95,8 +129,12 @@ def test_the_phrase_boost_ranks_the_words_in_order_first(searchable):
 
 
 def test_names_prefixes_wildcards_typos_and_exclusions(searchable):
-    assert ids(run(searchable, ParsedQuery("actor:erdogan", Term("erdogan", ("actor",))))) == ["aa01#1"]
-    assert ids(run(searchable, ParsedQuery("humanit*", Prefix("humanit"), words=()), sort="newest")) == [
+    assert ids(run(searchable, ParsedQuery("actor:erdogan", Term("erdogan", ("actor",))))) == [
+        "aa01#1"
+    ]
+    assert ids(
+        run(searchable, ParsedQuery("humanit*", Prefix("humanit"), words=()), sort="newest")
+    ) == [
         "aa01#1",
         "bb02#1",
     ]
@@ -151,7 +189,9 @@ def test_date_sorts_put_undated_paragraphs_last_and_pages_never_overlap(searchab
 
 
 def test_filters_alone_list_paragraphs_and_dates_restrict(searchable):
-    page = run(searchable, ParsedQuery(""), sources=["Wire"], date_from="2023-10", date_to="2023-10")
+    page = run(
+        searchable, ParsedQuery(""), sources=["Wire"], date_from="2023-10", date_to="2023-10"
+    )
     assert ids(page) == ["bb02#1"]
     with pytest.raises(BadQuery):
         run(searchable, ParsedQuery(""), date_from="2023-12", date_to="2023-01")

@@ -9,6 +9,12 @@ from datetime import datetime
 import pytest
 
 from searchsvc import limits
+from searchsvc.engines.opensearch.translate import (
+    combine,
+    filters,
+    sort_clause,
+    translate,
+)
 from searchsvc.models import SearchRequest
 from searchsvc.query import nodes
 from searchsvc.query.nodes import (
@@ -24,12 +30,6 @@ from searchsvc.query.nodes import (
     Wildcard,
 )
 from searchsvc.request import validate
-from searchsvc.engines.opensearch.translate import (
-    combine,
-    filters,
-    sort_clause,
-    translate,
-)
 
 EXAMPLES = {
     Term: Term("ceasefire"),
@@ -44,8 +44,16 @@ EXAMPLES = {
     Nothing: Nothing(),
 }
 ALLOWED = {
-    "bool", "match", "match_phrase", "prefix", "wildcard", "range", "term", "terms",
-    "match_none", "constant_score",
+    "bool",
+    "match",
+    "match_phrase",
+    "prefix",
+    "wildcard",
+    "range",
+    "term",
+    "terms",
+    "match_none",
+    "constant_score",
 }
 
 
@@ -88,7 +96,9 @@ def test_a_word_scores_in_headline_and_body_the_headline_boosted():
 
 def test_phrases_keep_their_slop_and_one_word_phrases_are_terms():
     query = translate(Phrase(("humanitarian", "pause"), fields=("text",), slop=3))
-    assert query == {"match_phrase": {"body": {"query": "humanitarian pause", "slop": 3, "boost": 1.0}}}
+    assert query == {
+        "match_phrase": {"body": {"query": "humanitarian pause", "slop": 3, "boost": 1.0}}
+    }
     assert "match" in translate(Phrase(("gaza",), fields=("text",)))
 
 
@@ -131,11 +141,15 @@ def test_request_filters_actors_and_locations_all_sources_any_dates_and_article(
     assert {"term": {"locations": "Turkey"}} in location
     assert {"match_phrase": {"country_words": {"query": "turkey"}}} in location
     dates = next(c for c in clauses if "range" in c)["range"]["date"]
-    assert dates["gte"].startswith("2023-11-01T00:00") and dates["lte"].startswith("2023-11-30T23:59:59")
+    assert dates["gte"].startswith("2023-11-01T00:00") and dates["lte"].startswith(
+        "2023-11-30T23:59:59"
+    )
 
 
 def test_filters_restrict_without_scoring_and_plain_words_get_the_phrase_boost():
-    body = combine(And((Term("ceasefire"), Term("talks"))), ("ceasefire", "talks"), [{"term": {"a": 1}}])
+    body = combine(
+        And((Term("ceasefire"), Term("talks"))), ("ceasefire", "talks"), [{"term": {"a": 1}}]
+    )
     assert body["bool"]["filter"] == [{"term": {"a": 1}}]
     boost = json.dumps(body["bool"]["should"])
     assert "match_phrase" in boost and f'"boost": {limits.PHRASE_BOOST}' in boost

@@ -7,20 +7,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
 from searchsvc.engine import IndexMeta
-from searchsvc.errors import IndexBusy
 from searchsvc.engines.opensearch import open_opensearch
 from searchsvc.engines.opensearch.write import BuildError
+from searchsvc.errors import IndexBusy
 from tests.engines.conftest import paragraph
 
 
 def _file(path: str, article: str, *texts: str):
-    return [
-        paragraph(article, i, t, count=len(texts), path=path) for i, t in enumerate(texts, 1)
-    ]
+    return [paragraph(article, i, t, count=len(texts), path=path) for i, t in enumerate(texts, 1)]
 
 
 def _rebuild(engine, files: dict[str, list], keys: dict[str, str] | None = None):
@@ -98,7 +97,10 @@ def test_a_rebuild_killed_before_the_alias_switch_leaves_the_live_index(os_engin
 def test_incremental_updates_replace_and_remove_files_and_remember_their_keys(os_engine):
     _rebuild(
         os_engine,
-        {"/d/a.txt": _file("/d/a.txt", "aa", "One.", "Two."), "/d/b.txt": _file("/d/b.txt", "bb", "B.")},
+        {
+            "/d/a.txt": _file("/d/a.txt", "aa", "One.", "Two."),
+            "/d/b.txt": _file("/d/b.txt", "bb", "B."),
+        },
         {"/d/a.txt": "a1", "/d/b.txt": "b1"},
     )
     with os_engine.lock():
@@ -147,21 +149,20 @@ def test_one_reindex_at_a_time_and_an_expired_lease_is_taken_over(os_engine):
     from searchsvc.engines.opensearch.lock import ReindexLock
 
     with os_engine.lock():
-        with pytest.raises(IndexBusy, match="held by .* pid"):
-            with os_engine.lock():
-                pass
-        with pytest.raises(IndexBusy):
-            with os_engine.lock(shard=(1, 2)):
-                pass
-    with os_engine.lock(shard=(1, 2)), os_engine.lock(shard=(2, 2)):
-        with pytest.raises(IndexBusy, match="shard 1 of 2"):
-            with os_engine.lock():
-                pass
+        with pytest.raises(IndexBusy, match="held by .* pid"), os_engine.lock():
+            pass
+        with pytest.raises(IndexBusy), os_engine.lock(shard=(1, 2)):
+            pass
+    with (
+        os_engine.lock(shard=(1, 2)),
+        os_engine.lock(shard=(2, 2)),
+        pytest.raises(IndexBusy, match="shard [12] of 2"),
+        os_engine.lock(),
+    ):
+        pass
     dead = ReindexLock(os_engine.cluster, os_engine.store.names.lock, lease=0.5)
     held = dead.hold()
     held.__enter__()  # a holder that dies without releasing (its lease runs out)
-    import time
-
     time.sleep(1.2)
     with os_engine.lock(wait=2.0):
         pass

@@ -10,6 +10,7 @@ as soon as the cluster is back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -118,10 +119,8 @@ class Cluster:
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing is best effort
                 client.close()
-            except Exception:  # closing is best effort
-                pass
 
 
 def _reason(exc: TransportError) -> str:

@@ -27,6 +27,7 @@ be reached; items it rejects for good (a document it cannot index) are reported 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -199,10 +200,8 @@ class Store:
     def drop_build(self, build: str) -> None:
         """Delete a build and its file state (missing ones are fine)."""
         for index in (build, self.names.files_of(build)):
-            try:
+            with contextlib.suppress(NotFoundError):
                 self.cluster.call("delete an index", self.client.indices.delete, index=index)
-            except NotFoundError:
-                pass
 
     def meta(self, build: str) -> dict[str, Any]:
         """Return the searchsvc metadata stored in a build's mapping."""
