@@ -17,6 +17,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ....marks import edit_distance
+
 _BUCKETS = 32  # a-z, then the other characters folded into 6 buckets (bound stays valid)
 _CACHE_ENTRIES = 16
 
@@ -34,26 +36,6 @@ def letter_counts(word: str) -> np.ndarray:
     for char in word:
         counts[_bucket(char)] += 1
     return counts
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Return the optimal-string-alignment distance of ``a`` and ``b`` (insertions,
-    deletions, substitutions and swaps of neighbours), or ``limit + 1`` as soon as it
-    must exceed ``limit``."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
 
 
 class _Group:
