@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import SearchsvcError
+from .errors import EngineUnavailable, SearchsvcError
 from .limits import EXPORT_FORMATS, INTERVALS, RELATED_FIELDS, RELATED_SORTS, SORTS
 from .models import SearchRequest
 
@@ -649,7 +649,12 @@ def serve(host: str, port: int, threads: int, workers: int | None, index_dir: st
     from .server import ServeOptions, default_workers
     from .server import serve as run_server
 
-    if not open_engine(index_dir).exists():
+    try:
+        present = open_engine(index_dir).exists()
+    except EngineUnavailable as exc:  # a cluster that is down now may be back soon
+        click.echo(f"warning: {exc}: searches answer 503 until it is reachable", err=True)
+        present = True
+    if not present:
         click.echo(
             f"warning: no index at {index_dir} yet: searches answer 503 until "
             "`searchsvc reindex PATHS` builds one",

@@ -183,3 +183,23 @@ def test_wrong_credentials_get_a_clear_message_without_the_password():
             assert "SEARCHSVC_OPENSEARCH_USER" in str(error)
         finally:
             server.close()
+
+
+def test_the_web_api_answers_503_in_the_error_shape_while_the_cluster_is_down_then_recovers():
+    from searchsvc.web import create_app
+
+    port = _free_port()
+    location = f"http://127.0.0.1:{port}/news"
+    client = create_app({"INDEX_DIR": location, "TESTING": True}).test_client()
+    for url in ("/api/health", "/api/search?actor=Hamas", "/api/suggest?field=actor&q=ha"):
+        answer = client.get(url)
+        assert answer.status_code == 503, url
+        error = answer.get_json()["error"]
+        assert error["code"] == "engine_unavailable" and f"127.0.0.1:{port}/news" in error["message"]
+        assert SECRET not in answer.get_data(as_text=True)
+    server = start_private_osmem(f"127.0.0.1:{port}")
+    try:
+        _fill(open_opensearch(location), "Hamas talks.")
+        assert client.get("/api/health").get_json()["index"]["documents"] == 1
+    finally:
+        server.close()
