@@ -195,7 +195,8 @@ def test_the_web_api_answers_503_in_the_error_shape_while_the_cluster_is_down_th
         answer = client.get(url)
         assert answer.status_code == 503, url
         error = answer.get_json()["error"]
-        assert error["code"] == "engine_unavailable" and f"127.0.0.1:{port}/news" in error["message"]
+        assert error["code"] == "engine_unavailable"
+        assert f"127.0.0.1:{port}/news" in error["message"]
         assert SECRET not in answer.get_data(as_text=True)
     server = start_private_osmem(f"127.0.0.1:{port}")
     try:
