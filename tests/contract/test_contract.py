@@ -232,3 +232,43 @@ def test_an_engine_without_an_index_says_so(engine, tmp_path):
     with pytest.raises(IndexMissing) as caught:
         empty.reader().search(SearchRequest(sources=["Wire"]))
     assert caught.value.http_status == 503
+
+
+# -- analyst views -----------------------------------------------------------------------
+
+
+def test_day_counts_count_paragraphs_and_articles_per_day(reader):
+    whole = reader.day_counts(None)
+    assert whole.matched == len(ALL_IDS) and whole.undated == 1
+    assert whole.days == {
+        "2023-10-20": (2, 1),
+        "2023-11-06": (3, 1),
+        "2023-11-24": (2, 1),
+        "2023-12-01": (1, 1),
+    }
+    wire = reader.day_counts(SearchRequest(sources=["Wire"]))
+    assert wire.matched == 6 and wire.undated == 0 and "2023-10-20" not in wire.days
+    with pytest.raises(BadQuery):
+        reader.day_counts(SearchRequest())
+
+
+def test_value_counts_top_values_all_values_or_exactly_the_given_ones(reader):
+    top = reader.value_counts(None, "actors", limit=2)
+    assert top.matched == len(ALL_IDS)
+    assert top.counts == {"Antony Blinken": 2, "Hamas": 2}
+    every = reader.value_counts(SearchRequest(sources=["Daily"]), "locations")
+    assert every.counts == {"Cairo": 2, "Gaza": 1}
+    exact = reader.value_counts(None, "sources", values=["Wire", "Nowhere"])
+    assert exact.counts == {"Wire": 6, "Nowhere": 0}
+    with pytest.raises(BadQuery):
+        reader.value_counts(None, "colour")
+
+
+def test_export_gives_every_hit_in_order_from_one_index_version(reader):
+    with reader.export(SearchRequest(sources=["Wire", "Daily"], sort="newest")) as found:
+        rows = [h.id for h in found.hits()]
+        assert found.info.total == len(rows) == len(ALL_IDS) and found.info.version
+    assert rows[0] == "c3#1" and rows[-1] == "d4#1"
+    with reader.export(SearchRequest(sources=["Wire"], sort="oldest", collapse=True)) as found:
+        assert [h.id for h in found.hits()] == ["a1#1", "e5#1", "c3#1"]
+        assert found.info.total == 3

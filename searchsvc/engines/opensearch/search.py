@@ -13,7 +13,10 @@ Whoosh engine gives.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -22,7 +25,17 @@ from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 from ... import limits
 from ...errors import BadQuery, NotFound
 from ...marks import MAX_FULL_CHARS
-from ...models import FacetValue, IndexStats, Paragraph, SearchPage, SearchRequest
+from ...models import (
+    DayCounts,
+    ExportInfo,
+    FacetValue,
+    Hit,
+    IndexStats,
+    Paragraph,
+    SearchPage,
+    SearchRequest,
+    ValueCounts,
+)
 from ...query import ParsedQuery
 from ...query.nodes import DEFAULT_FIELDS, Fuzzy, Node, Phrase, Term
 from ...request import Checked, validate
@@ -35,6 +48,10 @@ from .translate import Query, combine, filters, sort_clause
 from .write import Store
 
 ARTICLE_PRECISION = 40_000  # cardinality is exact below this many articles
+COMPOSITE_PAGE = 1000
+EXPORT_PAGE = 1000
+PIT_KEEP = "5m"
+NOTHING_TO_SEARCH = "nothing to search: give a query (q) or a filter"
 FACET_SHARD_FACTOR = 5
 MAX_ARTICLE_PARAGRAPHS = 10_000
 SUGGEST_FIELDS = {
@@ -204,6 +221,135 @@ class OpenSearchReader:
             generation=build,
         )
 
+    def day_counts(self, request: SearchRequest | None) -> DayCounts:
+        """Return the matching paragraphs and distinct articles per day (UTC) over the
+        whole result set of ``request`` (whole index for None). Raises BadQuery when
+        the request has nothing to search."""
+        query = self._view_query(request)
+        answer = self._search(
+            {
+                "size": 0,
+                "track_total_hits": True,
+                "query": query,
+                "aggs": {
+                    "days": {
+                        "date_histogram": {
+                            "field": "date",
+                            "calendar_interval": "day",
+                            "min_doc_count": 1,
+                            "format": "yyyy-MM-dd",
+                            "time_zone": "UTC",
+                        },
+                        "aggs": {"articles": _cardinality()},
+                    },
+                    "undated": {"missing": {"field": "date"}},
+                },
+            }
+        )
+        aggs = answer["aggregations"]
+        days = {
+            b["key_as_string"]: (int(b["doc_count"]), int(b["articles"]["value"]))
+            for b in aggs["days"]["buckets"]
+            if b["doc_count"]
+        }
+        return DayCounts(
+            days=days, undated=int(aggs["undated"]["doc_count"]), matched=_total(answer)
+        )
+
+    def value_counts(
+        self,
+        request: SearchRequest | None,
+        field: str,
+        limit: int | None = None,
+        values: Sequence[str] | None = None,
+    ) -> ValueCounts:
+        """Return how many matching paragraphs (whole index for None) carry each value
+        of ``field`` (``actors``, ``locations``, ``sources``): the ``limit`` most
+        frequent (ties by name), all of them for None, or exactly ``values``."""
+        keyword = FACET_FIELDS.get(field)
+        if keyword is None:
+            raise BadQuery(f"field must be one of {', '.join(FACET_FIELDS)}")
+        query = self._view_query(request)
+        if values is not None:
+            wanted = [v for v in values if v]
+            aggs = {"terms": {"field": keyword, "include": wanted, "size": max(1, len(wanted))}}
+            answer = self._search(
+                {"size": 0, "track_total_hits": True, "query": query, "aggs": {"v": aggs}}
+            )
+            found = {b["key"]: int(b["doc_count"]) for b in answer["aggregations"]["v"]["buckets"]}
+            counts = {v: found.get(v, 0) for v in values}
+            return ValueCounts(field=field, matched=_total(answer), counts=counts)
+        counts: dict[str, int] = {}
+        after: dict[str, Any] | None = None
+        matched = 0
+        while True:
+            composite: dict[str, Any] = {
+                "size": COMPOSITE_PAGE,
+                "sources": [{"value": {"terms": {"field": keyword}}}],
+            }
+            if after is not None:
+                composite["after"] = after
+            answer = self._search(
+                {
+                    "size": 0,
+                    "track_total_hits": True,
+                    "query": query,
+                    "aggs": {"v": {"composite": composite}},
+                }
+            )
+            matched = _total(answer)
+            page = answer["aggregations"]["v"]
+            for bucket in page["buckets"]:
+                counts[bucket["key"]["value"]] = int(bucket["doc_count"])
+            after = page.get("after_key")
+            if not page["buckets"] or after is None:
+                break
+        order = sorted(counts, key=lambda v: (-counts[v], v))
+        if limit is not None:
+            order = order[:limit]
+        return ValueCounts(field=field, matched=matched, counts={v: counts[v] for v in order})
+
+    @contextmanager
+    def export(self, request: SearchRequest) -> Iterator[OpenSearchExport]:
+        """Hold one index version (a point in time) and give every hit of ``request``
+        in its sort order (one per article with ``collapse``), without a cap;
+        highlights are empty. Raises BadQuery when there is nothing to search."""
+        query = self._view_query(request)
+        build = self.store.live_build()
+        if build is None:
+            raise self.cluster.missing()
+        client = self.cluster.client
+        pit = self.cluster.call(
+            "open a point in time",
+            client.create_pit,
+            index=self.alias,
+            params={"keep_alive": PIT_KEEP},
+        )["pit_id"]
+        try:
+            count_aggs = {"articles": _cardinality()} if request.collapse else {}
+            first = self.cluster.call(
+                "count the export",
+                client.search,
+                body={
+                    "size": 0,
+                    "track_total_hits": True,
+                    "query": query,
+                    "pit": {"id": pit, "keep_alive": PIT_KEEP},
+                    "aggs": count_aggs,
+                },
+            )
+            total = (
+                int(first["aggregations"]["articles"]["value"])
+                if request.collapse
+                else _total(first)
+            )
+            yield OpenSearchExport(
+                self, pit, query, request, ExportInfo(version=build, total=total)
+            )
+        finally:
+            with contextlib.suppress(Exception):  # the point in time expires by itself
+                client.delete_pit(body={"pit_id": [pit]})
+
     def warm(self) -> None:
         """Check the cluster and the alias and load the facet tables (global ordinals)
         now rather than during the first searches."""
@@ -268,6 +414,23 @@ class OpenSearchReader:
             score = hit.get("_score") if req.sort == "relevance" else 0.0
             hits.append(source_hit(hit["_source"], highlight, score or 0.0, more))
         return hits
+
+    def _view_query(self, request: SearchRequest | None) -> Query:
+        """Return the query of an analyst view: every paragraph for None; else the
+        request's words and filters, all words required or, when that finds nothing,
+        any of them (without the phrase boost: counts only)."""
+        if request is None:
+            return {"match_all": {}}
+        checked = validate(request)
+        parsed = _parse(request.q, request.expand_locations)
+        clauses = filters(checked)
+        if parsed.empty and not clauses:
+            raise BadQuery(NOTHING_TO_SEARCH)
+        if parsed.empty:
+            return combine(None, (), clauses)
+        if parsed.any_words is not None and self._count(parsed.all_words, clauses) == 0:
+            return combine(parsed.any_words, (), clauses)
+        return combine(parsed.all_words, (), clauses)
 
     def _count(self, main: Node, clauses: list[Query]) -> int:
         answer = self._search(
@@ -505,3 +668,56 @@ def _reason(exc: TransportError) -> str:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 2)
+
+
+def _cardinality() -> dict[str, Any]:
+    return {"cardinality": {"field": "article_id", "precision_threshold": ARTICLE_PRECISION}}
+
+
+class OpenSearchExport:
+    """Every hit of one request from one point in time, in order (``search_after``)."""
+
+    def __init__(
+        self,
+        reader: OpenSearchReader,
+        pit: str,
+        query: Query,
+        request: SearchRequest,
+        info: ExportInfo,
+    ):
+        self.reader = reader
+        self.pit = pit
+        self.query = query
+        self.request = request
+        self.info = info
+
+    def hits(self) -> Iterator[Hit]:
+        """Yield the hits a page of ``EXPORT_PAGE`` at a time; with collapse, the first
+        (best) paragraph of each article."""
+        cluster = self.reader.cluster
+        seen: set[str] = set()
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "size": EXPORT_PAGE,
+                "query": self.query,
+                "sort": sort_clause(self.request.sort),
+                "_source": SOURCE_FIELDS,
+                "pit": {"id": self.pit, "keep_alive": PIT_KEEP},
+                "track_total_hits": False,
+            }
+            if after is not None:
+                body["search_after"] = after
+            page = cluster.call("export hits", cluster.client.search, body=body)
+            found = page["hits"]["hits"]
+            for hit in found:
+                source = hit["_source"]
+                if self.request.collapse:
+                    if source.get("article_id") in seen:
+                        continue
+                    seen.add(source.get("article_id"))
+                score = hit.get("_score") if self.request.sort == "relevance" else 0.0
+                yield source_hit(source, "", score or 0.0, 0)
+            if len(found) < EXPORT_PAGE:
+                return
+            after = found[-1]["sort"]
