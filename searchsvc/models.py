@@ -191,6 +191,26 @@ class Hit:
     score: float
     more_in_article: int = 0
 
+    @classmethod
+    def of(cls, paragraph: Paragraph, highlight: str, score: float, more: int = 0) -> Hit:
+        """Return the hit showing ``paragraph`` (``score`` rounded to 4 places)."""
+        return cls(
+            id=paragraph.id,
+            article_id=paragraph.article_id,
+            title=paragraph.title,
+            source=paragraph.source,
+            date=paragraph.date,
+            url=paragraph.url,
+            position=paragraph.position,
+            paragraph_count=paragraph.count,
+            text=paragraph.text,
+            highlight=highlight,
+            actors=paragraph.actors,
+            locations=paragraph.locations,
+            score=round(float(score or 0.0), 4),
+            more_in_article=more,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the hit as a JSON-ready dict."""
         return asdict(self)

@@ -101,20 +101,4 @@ def source_paragraph(source: dict[str, Any]) -> Paragraph:
 
 def source_hit(source: dict[str, Any], highlight: str, score: float, more: int) -> Hit:
     """Return the Hit of a matching document."""
-    paragraph = source_paragraph(source)
-    return Hit(
-        id=paragraph.id,
-        article_id=paragraph.article_id,
-        title=paragraph.title,
-        source=paragraph.source,
-        date=paragraph.date,
-        url=paragraph.url,
-        position=paragraph.position,
-        paragraph_count=paragraph.count,
-        text=paragraph.text,
-        highlight=highlight,
-        actors=paragraph.actors,
-        locations=paragraph.locations,
-        score=round(float(score or 0.0), 4),
-        more_in_article=more,
-    )
+    return Hit.of(source_paragraph(source), highlight, score, more)

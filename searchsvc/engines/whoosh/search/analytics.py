@@ -88,21 +88,7 @@ class WhooshExport:
             for offset, docnum in enumerate(chunk):
                 paragraph = stored_to_paragraph(self.searcher.stored_fields(docnum))
                 score = 0.0 if self.scores is None else float(self.scores[start + offset])
-                yield Hit(
-                    id=paragraph.id,
-                    article_id=paragraph.article_id,
-                    title=paragraph.title,
-                    source=paragraph.source,
-                    date=paragraph.date,
-                    url=paragraph.url,
-                    position=paragraph.position,
-                    paragraph_count=paragraph.count,
-                    text=paragraph.text,
-                    highlight="",
-                    actors=paragraph.actors,
-                    locations=paragraph.locations,
-                    score=round(score, 4),
-                )
+                yield Hit.of(paragraph, "", score)
 
 
 def first_per_article(ordered: np.ndarray, articles: ValueTable) -> np.ndarray:

@@ -682,24 +682,7 @@ class WhooshSearchBackend:
         hits = []
         for docnum, score, more in chosen:
             paragraph = stored_to_paragraph(searcher.stored_fields(docnum))
-            hits.append(
-                Hit(
-                    id=paragraph.id,
-                    article_id=paragraph.article_id,
-                    title=paragraph.title,
-                    source=paragraph.source,
-                    date=paragraph.date,
-                    url=paragraph.url,
-                    position=paragraph.position,
-                    paragraph_count=paragraph.count,
-                    text=paragraph.text,
-                    highlight=highlight(paragraph.text, spec),
-                    actors=paragraph.actors,
-                    locations=paragraph.locations,
-                    score=round(float(score), 4),
-                    more_in_article=more,
-                )
-            )
+            hits.append(Hit.of(paragraph, highlight(paragraph.text, spec), score, more))
         return hits
 
     def _correction(
