@@ -43,7 +43,8 @@ def index_option(func):
         default=DEFAULT_INDEX,
         show_default=True,
         type=click.Path(file_okay=False, path_type=str),
-        help="Index folder (env SEARCHSVC_INDEX).",
+        help="Index folder, or an OpenSearch URL such as opensearch://HOST:9200/ALIAS "
+        "(env SEARCHSVC_INDEX).",
     )(func)
 
 
@@ -131,6 +132,17 @@ def _print_report(report, as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="K/N",
+    help="Only the K-th of N parts of the files (one machine of N; OpenSearch).",
+)
+@click.option(
+    "--build",
+    metavar="NAME",
+    help="Fill the prepared build NAME (`searchsvc build new`) without publishing it.",
+)
 @index_option
 @saved_db_option
 def reindex(
@@ -141,6 +153,8 @@ def reindex(
     wait: float,
     as_json: bool,
     quiet: bool,
+    shard_text: str | None,
+    build: str | None,
     index_dir: str,
     saved_db: str | None,
 ) -> None:
@@ -183,6 +197,8 @@ def reindex(
             progress=on_progress,
             on_plan=on_plan,
             on_commit=_alerts_after_commit(index_dir, saved_db),
+            shard=_shard(shard_text),
+            build=build,
         )
     except KeyboardInterrupt:
         if bar is not None:
@@ -196,6 +212,66 @@ def reindex(
     _print_report(report, as_json)
     if report.failed:
         raise click.ClickException("nothing could be indexed (see the reasons above)")
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    from .engine import parse_shard
+
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+
+
+@main.group()
+def build() -> None:
+    """A full rebuild split over machines (OpenSearch): `build new` prints a build
+    name; each machine runs `reindex --build NAME --shard K/N PATHS`; `build publish
+    NAME` makes it live in one alias switch."""
+
+
+@build.command("new")
+@index_option
+def build_new(index_dir: str) -> None:
+    """Create an empty, unpublished build and print its name."""
+    from .engine import open_engine
+
+    click.echo(open_engine(index_dir).prepare_build())
+
+
+@build.command("publish")
+@click.argument("name")
+@index_option
+def build_publish(name: str, index_dir: str) -> None:
+    """Make the build NAME live (the alias switch) once every shard has finished."""
+    from .engine import IndexMeta, open_engine
+
+    engine = open_engine(index_dir)
+    now = _utc_now()
+    with engine.lock():
+        totals = engine.publish_build(name, IndexMeta(last_reindex=now))
+    click.echo(
+        f"published {name}: {totals.documents:,} paragraphs of {totals.articles:,} articles"
+    )
+
+
+@build.command("drop")
+@click.argument("name")
+@index_option
+def build_drop(name: str, index_dir: str) -> None:
+    """Delete the unpublished build NAME (a split rebuild given up)."""
+    from .engine import open_engine
+
+    open_engine(index_dir).drop_build(name)
+    click.echo(f"dropped {name}")
+
+
+def _utc_now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 # --- search ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ and to every engine, never a ``getattr``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -102,6 +103,18 @@ class Export(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """A paragraph the engine refused for good (after retries): its file and why."""
+
+    path: str
+    id: str
+    reason: str
+
+
+Shard = tuple[int, int]  # (K, N): the K-th of N parts of the files, K from 1
+
+
 @dataclass
 class WriteTotals:
     """What an index holds after a writer published: for the reindex summary."""
@@ -157,6 +170,11 @@ class IndexWriter(Protocol):
         """Make everything queued so far durable (and, for incremental runs, visible)."""
         ...
 
+    def rejected(self) -> list[Rejected]:
+        """Return (and forget) the paragraphs refused for good since the last call; their
+        files keep their old state, so the next run tries them again."""
+        ...
+
     def publish(self, meta: IndexMeta) -> WriteTotals:
         """Commit what is left, store ``meta``, make the index live (full runs: swap it
         in atomically) and return its totals. The writer is finished afterwards."""
@@ -181,17 +199,64 @@ class Engine(Protocol):
         """Return the read side (one per process is enough; it is thread-safe)."""
         ...
 
-    def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
-        """Return a context that holds the one-reindex-at-a-time lock, waiting up to
-        ``wait`` seconds; raises IndexBusy naming the holder."""
+    def lock(
+        self, wait: float = 0.0, *, shard: Shard | None = None
+    ) -> AbstractContextManager[None]:
+        """Return a context that holds the one-reindex-at-a-time lock (of one shard of
+        a split run, when given), waiting up to ``wait`` seconds; raises IndexBusy
+        naming the holder."""
         ...
 
-    def begin(self, full: bool, *, workers: int = 1) -> IndexWriter:
+    def begin(
+        self,
+        full: bool,
+        *,
+        workers: int = 1,
+        build: str | None = None,
+        shard: Shard | None = None,
+    ) -> IndexWriter:
         """Start writing: ``full`` rebuilds into a new index; else the live index is
-        updated (a new one is built when there is none). Up to ``workers`` processes may
-        write (see ``IndexWriter.expect``). Raises IndexCorrupt when the live index
-        cannot be opened for an incremental update."""
+        updated (a new one is built when there is none). With ``build``, fill that
+        prepared build (``prepare_build``) without publishing it. Up to ``workers``
+        processes may write (see ``IndexWriter.expect``). Raises IndexCorrupt when the
+        live index cannot be opened for an incremental update, and SearchsvcError when
+        the engine cannot split work (``build``/``shard`` on a folder)."""
         ...
+
+    def prepare_build(self, meta: IndexMeta | None = None) -> str:
+        """Create a new, unpublished index for a rebuild split over machines; return
+        its name."""
+        ...
+
+    def publish_build(self, build: str, meta: IndexMeta) -> WriteTotals:
+        """Make a prepared build live atomically; return its totals."""
+        ...
+
+    def drop_build(self, build: str) -> None:
+        """Delete an unpublished build (a split rebuild given up)."""
+        ...
+
+
+def in_shard(path: str, shard: Shard | None) -> bool:
+    """Return True when the file ``path`` belongs to ``shard`` (K of N; every file does
+    for None). The split is by a hash of the path, the same on every machine."""
+    if shard is None:
+        return True
+    k, n = shard
+    digest = hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % n == k - 1
+
+
+def parse_shard(text: str) -> Shard:
+    """Return ``(K, N)`` for ``"K/N"`` (1 <= K <= N <= 1024); raise ValueError."""
+    try:
+        k_text, n_text = text.split("/")
+        k, n = int(k_text), int(n_text)
+    except ValueError:
+        raise ValueError(f"a shard is written K/N, e.g. 1/4, not {text!r}") from None
+    if not 1 <= k <= n <= 1024:
+        raise ValueError(f"a shard K/N needs 1 <= K <= N <= 1024, not {text!r}")
+    return k, n
 
 
 def open_engine(location: str) -> Engine:

@@ -29,7 +29,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .chunk import chunk_article
-from .engine import Engine, IndexMeta, IndexWriter, SearchEngine, WriteTotals, open_engine
+from .engine import (
+    Engine,
+    IndexMeta,
+    IndexWriter,
+    Rejected,
+    SearchEngine,
+    Shard,
+    WriteTotals,
+    in_shard,
+    open_engine,
+)
 from .errors import ParseError, SearchsvcError
 from .models import Paragraph, ReadWarning
 from .parse import parse_file
@@ -226,6 +236,8 @@ def reindex(
     progress: Callable[[Progress], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
     on_commit: Callable[[list[str]], None] | None = None,
+    shard: Shard | None = None,
+    build: str | None = None,
 ) -> ReindexReport:
     """Bring the index at ``index`` (a location for ``open_engine``, or an engine) up
     to date with the files under ``paths`` and return the summary. With no paths, the
@@ -233,8 +245,11 @@ def reindex(
 
     ``on_plan(files_to_process, files_unchanged)`` is called once the work is known;
     ``progress`` after each processed file; ``on_commit(paragraph_ids)`` after each
-    commit that made paragraphs searchable, with their ids. Raises IndexBusy if another
-    reindex runs, IndexCorrupt if an incremental update cannot open the live index.
+    commit that made paragraphs searchable, with their ids. ``shard`` (K, N) indexes
+    only the files of that part (and removes only its own vanished files); ``build``
+    fills a prepared build (``Engine.prepare_build``) without publishing it. Raises
+    IndexBusy if another reindex runs, IndexCorrupt if an incremental update cannot open
+    the live index.
     """
     started = time.monotonic()
     engine = index if not isinstance(index, (str, os.PathLike)) else open_engine(str(index))
@@ -243,9 +258,10 @@ def reindex(
     workers = workers or default_workers()
     pool = start_pool(workers)
     try:
-        with engine.lock(wait=wait):
+        with engine.lock(wait=wait, shard=shard):
             return _reindex_locked(
-                paths, engine, full, entities, workers, pool, progress, on_plan, started
+                paths, engine, full, entities, workers, pool, progress, on_plan, started,
+                shard, build,
             )
     finally:
         if pool is not None:
@@ -262,10 +278,12 @@ def _reindex_locked(
     progress: Callable[[Progress], None] | None,
     on_plan: Callable[[int, int], None] | None,
     started: float,
+    shard: Shard | None = None,
+    build: str | None = None,
 ) -> ReindexReport:
-    writer = engine.begin(full, workers=workers)
+    writer = engine.begin(full, workers=workers, build=build, shard=shard)
     try:
-        report = _write_all(paths, writer, entities, workers, pool, progress, on_plan)
+        report = _write_all(paths, writer, entities, workers, pool, progress, on_plan, shard)
     except BaseException:
         writer.cancel()
         raise
@@ -282,6 +300,7 @@ def _write_all(
     pool: cf.ProcessPoolExecutor | None,
     progress: Callable[[Progress], None] | None,
     on_plan: Callable[[int, int], None] | None,
+    shard: Shard | None = None,
 ) -> ReindexReport:
     incremental = writer.incremental
     report = ReindexReport(
@@ -295,14 +314,15 @@ def _write_all(
             "nothing to index: name the files or folders, e.g. `searchsvc reindex articles/`"
         )
     files, problems = find_files(roots)
+    if shard is not None:
+        files = [f for f in files if in_shard(f.path, shard)]
+        known = {path: key for path, key in known.items() if in_shard(path, shard)}
     report.files_seen = len(files)
     report.skipped.extend(Skipped(p.path, p.reason) for p in problems)
-    if incremental:
-        todo = [f for f in files if known.get(f.path) != f.key]
-        report.files_unchanged = len(files) - len(todo)
-        gone = [p for p in known if not os.path.exists(p)]
-    else:
-        todo, gone = files, []
+    # ``known`` is empty for a full run, except for a shard resuming a prepared build.
+    todo = [f for f in files if known.get(f.path) != f.key]
+    report.files_unchanged = len(files) - len(todo)
+    gone = [p for p in known if not os.path.exists(p)] if incremental else []
     if on_plan:
         on_plan(len(todo), report.files_unchanged)
     writer.expect(len(todo), sum(f.size for f in todo))
@@ -325,6 +345,7 @@ def _write_all(
         since_commit += 1
         if incremental and since_commit >= COMMIT_EVERY_FILES:
             writer.commit()
+            _count_rejected(report, writer)
             since_commit = 0
         if progress:
             progress(Progress(len(todo), done, report.articles, report.paragraphs))
@@ -336,8 +357,23 @@ def _write_all(
             entities=entities,
         )
     )
+    _count_rejected(report, writer)
     report.documents = totals.documents
     return report
+
+
+def _count_rejected(report: ReindexReport, writer: IndexWriter) -> None:
+    """Name the paragraphs the engine refused for good in the summary, by file, and take
+    them out of the paragraphs counted as indexed."""
+    by_path: dict[str, list[str]] = {}
+    for item in writer.rejected():
+        by_path.setdefault(item.path, []).append(item.reason)
+        if item.id:
+            report.paragraphs -= 1
+    for path, reasons in by_path.items():
+        report.skipped.append(
+            Skipped(path, f"{len(reasons)} paragraph(s) refused by the index: {reasons[0]}")
+        )
 
 
 def write_paragraphs(
@@ -378,21 +414,43 @@ class _Announcing:
     def reader(self) -> SearchEngine:
         return self.engine.reader()
 
-    def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
-        return self.engine.lock(wait)
+    def lock(
+        self, wait: float = 0.0, *, shard: Shard | None = None
+    ) -> AbstractContextManager[None]:
+        return self.engine.lock(wait, shard=shard)
 
-    def begin(self, full: bool, *, workers: int = 1) -> IndexWriter:
-        return _AnnouncingWriter(self.engine.begin(full, workers=workers), self.on_commit)
+    def begin(
+        self,
+        full: bool,
+        *,
+        workers: int = 1,
+        build: str | None = None,
+        shard: Shard | None = None,
+    ) -> IndexWriter:
+        writer = self.engine.begin(full, workers=workers, build=build, shard=shard)
+        return _AnnouncingWriter(writer, self.on_commit, announce=build is None)
+
+    def prepare_build(self, meta: IndexMeta | None = None) -> str:
+        return self.engine.prepare_build(meta)
+
+    def publish_build(self, build: str, meta: IndexMeta) -> WriteTotals:
+        return self.engine.publish_build(build, meta)
+
+    def drop_build(self, build: str) -> None:
+        self.engine.drop_build(build)
 
 
 class _AnnouncingWriter:
     """An IndexWriter that remembers the ids it adds and reports them once visible
     (incremental runs: at each commit; full runs: at publish)."""
 
-    def __init__(self, writer: IndexWriter, on_commit: Callable[[list[str]], None]):
+    def __init__(
+        self, writer: IndexWriter, on_commit: Callable[[list[str]], None], announce: bool
+    ):
         self.writer = writer
         self.incremental = writer.incremental
         self.on_commit = on_commit
+        self.announce = announce  # a shard of a prepared build is not live at its end
         self.pending: list[str] = []
 
     def meta(self) -> IndexMeta:
@@ -421,12 +479,18 @@ class _AnnouncingWriter:
         self._announce()
         return totals
 
+    def rejected(self) -> list[Rejected]:
+        found = self.writer.rejected()
+        refused = {r.id for r in found}
+        self.pending = [i for i in self.pending if i not in refused]
+        return found
+
     def cancel(self) -> None:
         self.writer.cancel()
 
     def _announce(self) -> None:
         ids, self.pending = self.pending, []
-        if ids:
+        if ids and self.announce:
             self.on_commit(ids)
 
 

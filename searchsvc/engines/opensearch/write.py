@@ -41,7 +41,7 @@ from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, TransportError
 
-from ...engine import IndexMeta, WriteTotals
+from ...engine import IndexMeta, Rejected, WriteTotals
 from ...errors import EngineUnavailable, SearchsvcError
 from ...models import Paragraph
 from .client import Cluster
@@ -71,15 +71,6 @@ class BuildError(SearchsvcError):
 
     code = "bad_build"
     http_status = 400
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A paragraph the cluster refused for good (after retries): its file and why."""
-
-    path: str
-    id: str
-    reason: str
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import os
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from searchsvc.engine import Engine, IndexWriter, SearchEngine
+from searchsvc.engine import Engine, IndexMeta, IndexWriter, SearchEngine, Shard, WriteTotals
+from searchsvc.errors import SearchsvcError
 
 from .search import WhooshSearchBackend
 from .storage import IndexLocation
@@ -34,14 +35,49 @@ class WhooshEngine:
         """Return a searcher that follows the live index version."""
         return WhooshSearchBackend(self.storage)
 
-    def lock(self, wait: float = 0.0) -> AbstractContextManager[None]:
+    def lock(
+        self, wait: float = 0.0, *, shard: Shard | None = None
+    ) -> AbstractContextManager[None]:
         """Return the folder's reindex lock (a kernel record lock: a dead holder never
         blocks)."""
+        _one_machine(shard=shard)
         return self.storage.lock(wait=wait)
 
-    def begin(self, full: bool, *, workers: int = 1) -> IndexWriter:
+    def begin(
+        self,
+        full: bool,
+        *,
+        workers: int = 1,
+        build: str | None = None,
+        shard: Shard | None = None,
+    ) -> IndexWriter:
         """Return the writer of one reindex run (see ``WhooshWriter``)."""
+        _one_machine(build=build, shard=shard)
         return WhooshWriter(self.storage, full, workers)
+
+    def prepare_build(self, meta: IndexMeta | None = None) -> str:
+        """Refuse: a folder index is rebuilt by one machine (``reindex --full``)."""
+        _one_machine(build="?")
+        raise AssertionError("unreachable")
+
+    def publish_build(self, build: str, meta: IndexMeta) -> WriteTotals:
+        """Refuse: a folder index has no prepared builds."""
+        _one_machine(build=build)
+        raise AssertionError("unreachable")
+
+    def drop_build(self, build: str) -> None:
+        """Refuse: a folder index has no prepared builds."""
+        _one_machine(build=build)
+
+
+def _one_machine(**split: object) -> None:
+    """Raise when asked to split work that a folder index does on one machine."""
+    asked = [f"--{name}" for name, value in split.items() if value is not None]
+    if asked:
+        raise SearchsvcError(
+            f"{' and '.join(asked)} split a rebuild over machines writing to one OpenSearch "
+            "cluster; a folder index is written by one machine: leave them out"
+        )
 
 
 def open_whoosh(root: str | os.PathLike[str]) -> Engine:

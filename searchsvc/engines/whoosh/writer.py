@@ -18,7 +18,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from searchsvc.engine import IndexMeta, WriteTotals
+from searchsvc.engine import IndexMeta, Rejected, WriteTotals
 from searchsvc.models import Paragraph
 from searchsvc.workers import die_with_parent, load_prctl
 
@@ -284,6 +284,10 @@ class WhooshWriter:
             if self._writer is not None:
                 self._writer.commit()
                 self._writer = None
+
+    def rejected(self) -> list[Rejected]:
+        """Return nothing: Whoosh never refuses a paragraph it was given."""
+        return []
 
     def publish(self, meta: IndexMeta) -> WriteTotals:
         """Commit the rest (merging segments after a full run), store ``meta`` and, for
