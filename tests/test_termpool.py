@@ -9,9 +9,18 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import writing
 
-from searchsvc.engines.whoosh import termpool
+from searchsvc.engines.whoosh import patches, termpool
 from searchsvc.engines.whoosh.schema import build_schema, paragraph_to_document
 from searchsvc.models import Paragraph, Place
+
+
+
+@pytest.fixture(autouse=True)
+def _whoosh_fixed():
+    """These tests write segments with Whoosh directly, so they apply the fixes that
+    opening an index through searchsvc applies."""
+    patches.apply()
+
 
 WORDS = [
     "ceasefire",
