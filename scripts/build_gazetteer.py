@@ -565,7 +565,7 @@ def region_rows(cities: dict, countries: dict) -> list[Row]:
             row.flags.add("famous")
         row.abbrevs = list(SAFE_ABBREVS.get(s.code, []))
         row.weak_abbrevs = list(WEAK_ABBREVS.get(s.code, []))
-        if cc in POSTAL_CODE_COUNTRIES:
+        if cc in POSTAL_CODE_COUNTRIES and suffix not in row.abbrevs:
             row.weak_abbrevs.append(suffix)
         rows.append(row)
     unknown = (set(REGION_NAMES) | set(SAFE_ABBREVS) | set(WEAK_ABBREVS) | set(REGION_CAPITALS))

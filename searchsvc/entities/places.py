@@ -11,7 +11,8 @@ sense per discourse"); see docs/entities.md ("Places and ambiguity") for the rul
    languages name it) plus the share of the other anchors in the same country and the
    same first-level region; a reading is kept only if it is confident: it beats any
    reading in another country by a margin, and a small or obscure place needs the
-   article's other places to be in its country (or region). Otherwise the mention stays
+   article's other places to be in its country (or region): a town that shares its name
+   with a word or a person ("Bush", "Orion") is no place on its own. Otherwise the mention stays
    a location of kind "unknown", with no country or coordinates.
 """
 
@@ -28,12 +29,10 @@ MARGIN = 0.5
 #: Weight of the share of the article's anchors in a reading's country / region.
 COUNTRY_WEIGHT = 2.0
 REGION_WEIGHT = 3.0
-#: A city the article's places do not support is kept only if it is famous or, in an
-#: article without other places, at least this big.
-ALONE_POPULATION = 100_000
 #: A city supported only by its country (not its region) must be at least this big.
 SUPPORTED_POPULATION = 15_000
-#: Renown of a region whose population is not known (cannot be linked to its cities).
+#: Renown of a region whose population is not known (cannot be linked to its cities);
+#: a famous one (a continent, "Middle East", "Catalonia") gets 2 more.
 REGION_PRIOR = 5.0
 
 
@@ -83,7 +82,10 @@ def prior(c: Candidate) -> float:
     if c.kind == "country":
         return math.log10(c.population + 10) + 3.0
     if c.kind == "region":
-        return math.log10(c.population) - 0.5 if c.population else REGION_PRIOR
+        if c.population:
+            return math.log10(c.population) - 0.5
+        # not linked to its cities: continents and hand-listed regions rank as big ones
+        return REGION_PRIOR + (2.0 if c.famous else 0.0)
     score = math.log10(c.population + 10) + 0.5 * math.log10(1 + c.known_names)
     if c.capital:
         score += 1.0
@@ -134,9 +136,8 @@ def _decide(cands: list[Candidate], ctx: _Context) -> Candidate | None:
         return best
     if best.kind == "region":
         return best if country > 0 or not ctx.total else None
-    if country > 0:
-        return best if best.population >= SUPPORTED_POPULATION else None
-    return best if not ctx.total and best.population >= ALONE_POPULATION else None
+    # a city the article's places do not support is kept only if it is famous
+    return best if country > 0 and best.population >= SUPPORTED_POPULATION else None
 
 
 def resolve_places(queries: list[PlaceQuery]) -> list[Candidate | None]:
