@@ -319,7 +319,7 @@ POSTAL_CODE_COUNTRIES = ("US", "CA", "AU")
 # not first-level divisions (or not of one country).
 HAND_REGIONS = [
     ("Middle East", "", 29.0, 41.0, []),
-    ("Gaza Strip", "PS", 31.42, 34.36, ["Gaza"]),
+    ("Gaza Strip", "PS", 31.42, 34.36, []),
     ("West Bank", "PS", 31.95, 35.25, []),
     ("Golan Heights", "SY", 33.0, 35.75, ["Golan"]),
     ("Sinai", "EG", 29.5, 33.8, ["Sinai Peninsula"]),
