@@ -815,6 +815,7 @@ def resolve_article(
             for text, ms in zip(texts, paragraph_mentions_list, strict=False):
                 _caps_surnames(text[:MAX_TEXT_CHARS], ms, full)
             flat = [m for ms in paragraph_mentions_list for m in ms]
+        gaz = gazetteer()
         for m in flat:
             if m.forced or m.raw == "DICT" or (" " in m.name and m.raw != "PER"):
                 continue
@@ -830,7 +831,7 @@ def resolve_article(
             if (
                 m.label == "location"
                 and not m.forced
-                and not (_known_place(m.place_key or m.key) or _known_place(m.key))
+                and not (gaz.get(m.place_key or m.key) or gaz.get(m.key))
                 and name_key(m.name) in actor_keys
             ):
                 m.label, m.place_key = "actor", None
