@@ -66,7 +66,8 @@ class Place:
     """A location resolved against the gazetteer.
 
     ``kind`` is ``"country"``, ``"city"``, ``"region"`` or ``"unknown"`` (a place name
-    the gazetteer does not know: kept, with no code or coordinates).
+    the gazetteer does not know or cannot place with confidence: kept, with no code or
+    coordinates).
     """
 
     name: str

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from searchsvc.entities.normalize import clean_display, name_key
+from searchsvc.entities.places import PlaceQuery, inside, readings, resolve_places
 from searchsvc.entities.resources import (
+    abbreviations,
     aliases,
-    candidate_score,
     gazetteer,
     to_place,
 )
@@ -52,6 +53,7 @@ RULES: dict[str, bool] = {
     "article": True,  # surname -> full name, label agreement within an article
     "titles": True,  # "Secretary of State Antony Blinken": the name after a title is a person
     "countries": True,  # a country name the model calls ORG/PER is a location
+    "qualifiers": True,  # "Glasgow, Ky.": the region after "City, " qualifies the city
 }
 
 # Capitalised titles that reliably precede a person's name (case-sensitive).
@@ -643,6 +645,66 @@ def paragraph_mentions(text: str, docs: Iterable[tuple[int, Any]]) -> list[Menti
     if RULES["dictionary"]:
         mentions.extend(_dictionary_mentions(text[:MAX_TEXT_CHARS], taken))
     mentions.sort(key=lambda m: m.start)
+    if RULES["qualifiers"]:
+        mentions = _place_qualifiers(text[:MAX_TEXT_CHARS], mentions)
+    return mentions
+
+
+_COMMA = re.compile(r",[ \t]*")
+
+
+@lru_cache(maxsize=1)
+def _abbreviation_re() -> re.Pattern[str]:
+    """Return a regex matching any region abbreviation as a whole word ("Ky.", "NSW")."""
+    forms = sorted(abbreviations(), key=len, reverse=True)
+    body = "|".join(re.escape(f) for f in forms) or "(?!)"
+    return re.compile(rf"(?:{body})(?![A-Za-z0-9])")
+
+
+def _place_qualifiers(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Link "City, Region" pairs and add region abbreviations after a place.
+
+    In "Glasgow, Ky." or "Austin, TX" the part after the comma is a region (added if
+    the model missed it, made a location if it called it an actor) and the part before
+    it a place inside that region: the pair is recorded for place resolution
+    (``extra["qualifier"]`` on the city, ``extra["after_place"]`` on the region).
+    """
+    gaz, abbrevs = gazetteer(), abbreviations()
+    by_start = {m.start: m for m in mentions}
+    added: list[Mention] = []
+    for m in mentions:
+        if not (m.label == "location" or (not m.forced and m.key in gaz)):
+            continue
+        comma = _COMMA.match(text, m.end)
+        if comma is None:
+            continue
+        nxt = by_start.get(comma.end())
+        if nxt is None:
+            hit = _abbreviation_re().match(text, comma.end())
+            if hit is None:
+                continue
+            form = hit.group(0)
+            nxt = Mention(hit.start(), hit.end(), form, "DICT", "location",
+                          abbrevs[form].region.name, name_key(form))  # fmt: skip
+            added.append(nxt)
+        elif nxt.label != "location":
+            if nxt.forced or nxt.text not in abbrevs:
+                continue
+            nxt.label = "location"
+        nxt.place_key = nxt.place_key or nxt.key
+        query = PlaceQuery(nxt.place_key, nxt.text, after_place=True)
+        areas = [c for c in readings(query) if c.kind in ("country", "region")]
+        if not areas:
+            continue
+        if m.label != "location":
+            # "Austin, TX": a name the model took for a person is the city in that state
+            if not any(inside(c, a) for c in gaz[m.key] for a in areas):
+                continue
+            m.label, m.place_key = "location", m.key
+        m.extra["qualifier"] = nxt
+        nxt.extra["after_place"] = True
+    if added:
+        mentions = sorted(mentions + added, key=lambda x: x.start)
     return mentions
 
 
@@ -692,40 +754,36 @@ def _person_full_names(mentions: list[Mention]) -> dict[str, str]:
 
 
 def _resolve_places(mentions: list[Mention]) -> None:
-    """Attach a Place to every location mention, deciding ambiguous names by context."""
+    """Attach a Place to every location mention, deciding ambiguous names by context.
+
+    A name the gazetteer cannot place with confidence keeps a kind="unknown" Place.
+    """
     gaz = gazetteer()
     locs = [m for m in mentions if m.label == "location"]
-    first: dict[str, Any] = {}
+    index = {id(m): i for i, m in enumerate(locs)}
+    queries = []
     for m in locs:
-        key = m.place_key or m.key
-        cands = gaz.get(key) or gaz.get(m.key) or []
-        if cands:
-            first[key] = cands
-    # context: what each name would be on its own (best reading without context)
-    alone = {k: max(c, key=lambda x: candidate_score(x, set(), set())) for k, c in first.items()}
-    chosen: dict[str, Any] = {}
-    for key, cands in first.items():
-        countries = {c.country_code for k, c in alone.items() if k != key and c.country_code}
-        regions = {
-            (c.country_code, c.admin1)
-            for k, c in alone.items()
-            if k != key and c.country_code and c.admin1
-        }
-        # a region named in the article supports its cities and the other way round
-        regions |= {
-            (c.country_code, c.admin1)
-            for k, c in alone.items()
-            if k != key and c.kind == "region" and c.country_code and c.admin1
-        }
-        chosen[key] = max(cands, key=lambda x: candidate_score(x, countries, regions))
-    for m in locs:
-        key = m.place_key or m.key
-        cand = chosen.get(key)
+        key = m.place_key if m.place_key and m.place_key in gaz else m.key
+        qualifier = m.extra.get("qualifier")
+        queries.append(
+            PlaceQuery(
+                key,
+                m.text,
+                after_place=bool(m.extra.get("after_place")),
+                qualifier=index.get(id(qualifier)) if qualifier is not None else None,
+            )
+        )
+    for m, cand in zip(locs, resolve_places(queries), strict=True):
         if cand is not None:
             m.name = cand.name
             m.place = to_place(cand)
         else:
             m.place = Place(m.name, kind="unknown")
+
+
+def _known_place(key: str) -> bool:
+    """Return whether a name is a famous place (a country, capital, big city, region)."""
+    return any(c.famous for c in gazetteer().get(key, ()))
 
 
 def _caps_surnames(text: str, mentions: list[Mention], full: dict[str, str]) -> None:
@@ -764,7 +822,7 @@ def resolve_article(
             target = full.get(name_key(m.name))
             if target is None:
                 continue
-            if m.label == "actor" or (m.raw in ("LOC", "ORG") and m.key not in gaz):
+            if m.label == "actor" or (m.raw in ("LOC", "ORG") and not _known_place(m.key)):
                 m.label, m.name, m.place_key = "actor", target, None
         # a "place" the gazetteer does not know, that the article also names as an actor,
         # is that actor ("Sony" said ... / sales at Sony)

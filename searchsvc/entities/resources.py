@@ -6,7 +6,6 @@ Both are read lazily, once per process, from ``searchsvc/entities/data/``.
 from __future__ import annotations
 
 import gzip
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,13 +31,27 @@ class Candidate(NamedTuple):
     """One gazetteer reading of a place name."""
 
     name: str
-    kind: str
+    kind: str  # "country", "region" or "city"
     country_code: str | None
-    admin1: str | None
+    admin1: str | None  # first-level code shared by a region and its cities
     lat: float | None
     lon: float | None
     population: int
-    exact: bool  # matched the place's own (or a curated country) name, not an alternate
+    exact: bool  # matched a full name of the place, not a short form ("Frankfurt")
+    known_names: int = 0  # names GeoNames lists for a city in all languages (renown)
+    capital: bool = False  # a national capital
+    famous: bool = False  # a country, capital, city or region of a million, hand-listed
+
+
+class Abbreviation(NamedTuple):
+    """A region abbreviation ("Ky.", "B.C.", "NSW"): its region and whether it is weak.
+
+    A weak one ("IN", "Ga.", "Mass.") is also a word or another thing and names the
+    region only right after "City, ".
+    """
+
+    region: Candidate
+    weak: bool
 
 
 @lru_cache(maxsize=1)
@@ -59,18 +72,20 @@ def aliases() -> dict[str, Alias]:
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> dict[str, list[Candidate]]:
-    """Return gazetteer candidates keyed by ``name_key(name)``, best-known first."""
+def _tables() -> tuple[dict[str, list[Candidate]], dict[str, Abbreviation]]:
+    """Read the gazetteer file once: (readings by key, abbreviations by exact spelling)."""
     table: dict[str, list[Candidate]] = {}
+    abbrevs: dict[str, Abbreviation] = {}
     if not PLACES_PATH.exists():
-        return table
+        return table, abbrevs
     with gzip.open(PLACES_PATH, "rt", encoding="utf-8") as fh:
         next(fh, None)
         for line in fh:
             f = line.rstrip("\n").split("\t")
-            if len(f) < 9:
+            if len(f) < 13:
                 continue
-            name, kind, cc, admin1, lat, lon, pop, keys, alt_keys = f[:9]
+            name, kind, cc, admin1, lat, lon, pop, known, flags, keys, short, strong, weak = f[:13]
+
             base = (
                 name,
                 kind,
@@ -80,16 +95,35 @@ def gazetteer() -> dict[str, list[Candidate]]:
                 float(lon) if lon else None,
                 int(pop or 0),
             )
-            # ``keys`` (own name, curated country spellings) are precomputed name_key()s.
-            exact_c = Candidate(*base, True)
+            marks = (int(known or 0), "capital" in flags, "famous" in flags)
+            # keys are precomputed name_key()s: full names first, then short forms
+            full = Candidate(*base, True, *marks)
             for key in keys.split("|"):
                 if key:
-                    table.setdefault(key, []).append(exact_c)
-            if alt_keys:
-                alt_c = Candidate(*base, False)
-                for key in alt_keys.split("|"):
-                    table.setdefault(key, []).append(alt_c)
-    return table
+                    table.setdefault(key, []).append(full)
+            if short:
+                short_c = Candidate(*base, False, *marks)
+                for key in short.split("|"):
+                    table.setdefault(key, []).append(short_c)
+            for forms, is_weak in ((strong, False), (weak, True)):
+                for form in forms.split("|"):
+                    if form:
+                        abbrevs[form] = Abbreviation(full, is_weak)
+    return table, abbrevs
+
+
+def gazetteer() -> dict[str, list[Candidate]]:
+    """Return gazetteer readings keyed by ``name_key(name)``.
+
+    Keys are the names a reader uses for a place (its own name, hand-listed English
+    names, short forms); never GeoNames' alternate names in other languages.
+    """
+    return _tables()[0]
+
+
+def abbreviations() -> dict[str, Abbreviation]:
+    """Return region abbreviations keyed by their exact, case-sensitive spelling."""
+    return _tables()[1]
 
 
 @lru_cache(maxsize=1)
@@ -107,26 +141,3 @@ def to_place(c: Candidate) -> Place:
     """Return the ``Place`` for a gazetteer candidate."""
     country = country_names().get(c.country_code or "")
     return Place(c.name, c.country_code, c.lat, c.lon, c.kind, country)
-
-
-def candidate_score(c: Candidate, countries: set[str], regions: set[tuple[str, str]]) -> float:
-    """Score one reading of an ambiguous place name given the article's other places.
-
-    ``countries`` are the country codes and ``regions`` the (country code, admin1) pairs
-    of the article's other places. See docs/entities.md for the rule.
-    """
-    score = math.log10(c.population + 10)
-    if c.exact:
-        score += 5.0
-    if c.kind == "country":
-        score += 3.0
-        if c.country_code in countries:
-            score += 2.0
-    else:
-        if c.kind == "city":
-            score += 1.0
-        if c.country_code and c.country_code in countries:
-            score += 1.5
-        if c.country_code and c.admin1 and (c.country_code, c.admin1) in regions:
-            score += 4.0
-    return score
