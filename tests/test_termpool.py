@@ -14,7 +14,6 @@ from searchsvc.engines.whoosh.schema import build_schema, paragraph_to_document
 from searchsvc.models import Paragraph, Place
 
 
-
 @pytest.fixture(autouse=True)
 def _whoosh_fixed():
     """These tests write segments with Whoosh directly, so they apply the fixes that
