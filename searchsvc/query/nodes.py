@@ -1,12 +1,14 @@
 """The query tree: what a user's query means, independent of any engine.
 
-The parser (``searchsvc.query.parse``) turns query text into a tree of the node types
+The parser (``searchsvc.query.parser``) turns query text into a tree of the node types
 below; each engine translates (OpenSearch: query DSL) or evaluates (Whoosh: matching,
 scoring, highlighting) every node type in ``NODE_TYPES``. A test fails when a node type
 is added without every consumer handling it.
 
-Words in the tree are *folded* (``searchsvc.text.fold``: case and accents) and stop words
-are already removed; they are not stemmed: stemming is each engine's analysis.
+Words in the tree are *folded* (``searchsvc.query.words.fold``: case and accents); stop
+words are already removed from words searched in ``title``/``text`` (names keep every
+word); they are not stemmed: stemming is each engine's analysis. Prefixes, wildcard
+patterns and typo-tolerant words are folded as typed, never split into words.
 
 ``fields`` name what users search, never an engine's internal field names:
 ``title`` and ``text`` (a paragraph's headline and body; plain words search both),
@@ -86,9 +88,12 @@ class DateRange:
 
 @dataclass(frozen=True)
 class And:
-    """Every child matches (``a b`` when all words are required, ``a AND b``)."""
+    """Every child matches (``a b`` when all words are required, ``a AND b``); each of
+    ``optional`` adds to the score where it matches without being required (``+a b``
+    when any word may match: ``b``; ``a ANDMAYBE b``)."""
 
     children: tuple[Node, ...]
+    optional: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,8 @@ class Or:
 
 @dataclass(frozen=True)
 class Not:
-    """Excludes what ``child`` matches (``-word``, ``NOT word``); only meaningful
-    inside an ``And`` beside something positive."""
+    """The paragraphs ``child`` does not match (``NOT word``): inside an ``And`` it
+    removes ``child``'s matches from the others' (``a -b``, ``a NOT b``)."""
 
     child: Node
 
@@ -111,7 +116,12 @@ class Nothing:
     """Matches nothing (a query with nothing searchable left)."""
 
 
-Node = Term | Phrase | Prefix | Wildcard | Fuzzy | DateRange | And | Or | Not | Nothing
+@dataclass(frozen=True)
+class Everything:
+    """Matches every paragraph (``*``)."""
+
+
+Node = Term | Phrase | Prefix | Wildcard | Fuzzy | DateRange | And | Or | Not | Nothing | Everything
 
 NODE_TYPES: tuple[type, ...] = (
     Term,
@@ -124,4 +134,5 @@ NODE_TYPES: tuple[type, ...] = (
     Or,
     Not,
     Nothing,
+    Everything,
 )
