@@ -27,7 +27,7 @@ from whoosh import query
 from whoosh.analysis import STOP_WORDS
 from whoosh.index import Index
 from whoosh.searching import Searcher
-from whoosh.spelling import Corrector, SimpleQueryCorrector
+from whoosh.spelling import Corrector
 
 from searchsvc.errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
 from searchsvc.limits import MAX_FILTER_CHARS, SUGGEST_BELOW, valid_article_id
@@ -40,6 +40,7 @@ from searchsvc.models import (
     SearchRequest,
     ValueCounts,
 )
+from searchsvc.query import describe
 from searchsvc.request import Checked, validate
 
 from ..analysis import text_tokens
@@ -50,7 +51,7 @@ from .docsets import DocSets, numeric_column
 from .facets import ValueTable, fold
 from .highlight import highlight, match_spec
 from .lexicon import edit_distance, lexicon_for
-from .query import DEFAULT_FIELDS, ParsedQuery, QueryBuilder, describe, name_words
+from .query import DEFAULT_FIELDS, CompiledQuery, QueryBuilder, name_words
 from .scoring import FieldLengths, Scorer, Unsupported, top
 
 LOG = logging.getLogger("searchsvc.search")
@@ -59,6 +60,7 @@ POOL_SIZE = 8
 PHRASE_WINDOW = 100
 SURFACE_DOCS = 20  # paragraphs read to show a corrected stem as a word
 SPELL_PREFIX = 2  # suggestions share the first letters of the word (fast, and typical)
+SPELL_FIELDS = ("text", "actor_terms", "location_terms", "country_terms", "source_terms")
 FACET_FIELDS = {"actors": "actors", "locations": "locations", "sources": "source"}
 SUGGEST_FIELDS = {
     "actor": "actors",
@@ -114,20 +116,17 @@ def filter_queries(checked: Checked) -> list[query.Query]:
     return clauses
 
 
-def combine(
-    main: query.Query | None, phrase: query.Query | None, filters: list[query.Query]
-) -> query.Query | None:
-    """Return the query to run: ``main`` (boosted by ``phrase`` when it matches) and the
-    filters, which restrict without changing scores. None when there is nothing."""
+def combine(main: query.Query | None, filters: list[query.Query]) -> query.Query | None:
+    """Return the query to run: ``main`` and the filters, which restrict without
+    changing scores. None when there is nothing."""
     if main is None:
         if not filters:
             return None
         parts = [query.ConstantScoreQuery(f, 1.0) for f in filters]
         return parts[0] if len(parts) == 1 else query.And(parts)
-    scoring = query.AndMaybe(main, phrase) if phrase is not None else main
     if not filters:
-        return scoring
-    return query.And([scoring] + [query.ConstantScoreQuery(f, 0.0) for f in filters])
+        return main
+    return query.And([main] + [query.ConstantScoreQuery(f, 0.0) for f in filters])
 
 
 @dataclass
@@ -264,7 +263,7 @@ class _Ranking:
         searcher: Searcher,
         final: query.Query,
         docs: np.ndarray,
-        parsed: ParsedQuery,
+        parsed: CompiledQuery,
         req: SearchRequest,
         keys: SortKeys | None = None,
         scorer: Scorer | None = None,
@@ -276,7 +275,8 @@ class _Ranking:
         self.keys = keys
         self.scorer = scorer
         self.sortedby = None
-        self.phrase = parsed.words if req.sort == "relevance" and parsed.phrase else None
+        words = parsed.words or []
+        self.phrase = words if req.sort == "relevance" and len(words) >= 2 else None
         # Whoosh's AndNot matcher can let through documents the numpy evaluation
         # excludes; restrict to the authoritative set when the query negates anything.
         self.allow = set(docs.tolist()) if _has_negation(final) else None
@@ -485,8 +485,8 @@ class WhooshSearchBackend:
             match = self._match(searcher, gen, parsed, filters)
             docs, main, final = match.docs, match.main, match.final
             page.matched = match.matched
-            shown = combine(main, parsed.phrase, filters)
-            page.parsed = describe(shown) if shown is not None else ""
+            tree = parsed.parsed
+            page.parsed = describe(tree.any_words if match.matched == "any" else tree.all_words)
             page.total_paragraphs = len(docs)
             doc_articles = gen.table("article_id", searcher).first_value(docs)
             page.articles = int(len(np.unique(doc_articles)))
@@ -515,19 +515,19 @@ class WhooshSearchBackend:
         self,
         searcher: Searcher,
         gen: _Generation,
-        parsed: ParsedQuery,
+        parsed: CompiledQuery,
         filters: list[query.Query],
     ) -> Match:
         """Return the live documents matching the query and filters: every plain word
         required, or, when that finds nothing, any of them."""
         docsets = gen.docsets(searcher)
         main = None if parsed.empty else parsed.all_words
-        final = combine(main, None, filters)
+        final = combine(main, filters)
         docs = docsets.docs(final, searcher)
         matched = "all"
         if not len(docs) and parsed.any_words is not None:
             main = parsed.any_words
-            final = combine(main, None, filters)
+            final = combine(main, filters)
             docs = docsets.docs(final, searcher)
             matched = "any"
         return Match(docs, main, final, matched)
@@ -688,45 +688,47 @@ class WhooshSearchBackend:
     def _correction(
         self,
         searcher: Searcher,
-        parsed: ParsedQuery,
+        parsed: CompiledQuery,
         filters: list[query.Query],
         found: int,
         req: SearchRequest,
     ) -> str | None:
-        """Return a corrected query string that finds more than ``found`` paragraphs."""
+        """Return a corrected query string that finds more than ``found`` paragraphs:
+        each typed word of a term or phrase that the index lacks replaced by the
+        closest index word."""
         try:
-            spell_q = self.queries.parse_for_spelling(parsed.text)
+            text = parsed.text
             reader = searcher.reader()
-            fields = ("text", "actor_terms", "location_terms", "country_terms", "source_terms")
-            unknown = [
-                (t.fieldname, t.text)
-                for t in spell_q.all_tokens()
-                if t.fieldname in fields and (t.fieldname, t.text) not in reader
+            terms = [
+                t
+                for t in self.queries.spelling_terms(parsed.parsed)
+                if t.fieldname in SPELL_FIELDS and (t.fieldname, t.term) not in reader
             ]
-            if not unknown:
+            if not terms:
                 return None
             # The words as typed, by their analysed form, to show corrections that
             # look like what the user meant ("university", not "universe").
-            typed = {
-                t.text: parsed.text[t.startchar : t.endchar].lower()
-                for t in spell_q.all_tokens()
-                if getattr(t, "startchar", None) is not None
-                and getattr(t, "endchar", None) is not None
-            }
-            correctors = {f: _NearWords(reader, f, typed) for f in fields}
-            corrector = SimpleQueryCorrector(correctors, unknown, prefix=SPELL_PREFIX, maxdist=2)
-            correction = corrector.correct_query(spell_q, parsed.text)
-            text = correction.string
-            if not text or text.strip().lower() == parsed.text.strip().lower():
+            typed = {t.term: text[t.start : t.end].lower() for t in terms}
+            correctors = {f: _NearWords(reader, f, typed) for f in SPELL_FIELDS}
+            pieces, cursor = [], 0
+            for t in sorted(terms, key=lambda t: t.start):
+                words = correctors[t.fieldname].suggest(
+                    t.term, limit=1, maxdist=2, prefix=SPELL_PREFIX
+                )
+                if words and t.start >= cursor:
+                    pieces += [text[cursor : t.start], words[0]]
+                    cursor = t.end
+            corrected = "".join(pieces) + text[cursor:]
+            if corrected.strip().lower() == text.strip().lower():
                 return None
-            fixed = self.queries.parse(text, req.expand_locations)
+            fixed = self.queries.parse(corrected, req.expand_locations)
             if fixed.empty:
                 return None
             docsets = self._current().docsets(searcher)
-            count = len(docsets.docs(combine(fixed.all_words, None, filters), searcher))
+            count = len(docsets.docs(combine(fixed.all_words, filters), searcher))
             if count == 0 and fixed.any_words is not None:
-                count = len(docsets.docs(combine(fixed.any_words, None, filters), searcher))
-            return text if count > found else None
+                count = len(docsets.docs(combine(fixed.any_words, filters), searcher))
+            return corrected if count > found else None
         except Exception:  # a suggestion is optional: odd input simply gets none
             return None
 

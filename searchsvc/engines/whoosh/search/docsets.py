@@ -26,6 +26,8 @@ from whoosh.fields import DATETIME
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
+from ..translate import SloppyPhrase, sloppy_matches
+
 EMPTY = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
 CACHE_TERMS = 4096
@@ -386,6 +388,65 @@ class DocSets:
                 return EMPTY
         return np.unique(starts // POSITION_STRIDE)
 
+    def sloppy_phrase(
+        self, fieldname: str, btexts: list[bytes], slop: int, searcher: Searcher
+    ) -> np.ndarray | None:
+        """Return the live documents holding the terms ``btexts`` as a sloppy phrase
+        (``SloppyPhrase``: one position per term, positions less their places in the
+        phrase within ``slop`` of each other). Each term's occurrences, moved back by
+        its place, are sorted keys; a window of ``slop + 1`` keys starting at any key
+        must hold a key of every term, all in numpy. Phrases repeating a term are
+        checked document by document (distinct positions). None when positions cannot
+        be read so."""
+        if len(btexts) > MAX_PHRASE_WORDS:
+            return None
+        keys = []
+        for btext in btexts:
+            found = self.position_keys(fieldname, btext, searcher)
+            if found is None:
+                return None
+            if not len(found):
+                return EMPTY
+            keys.append(found)
+        candidates = functools.reduce(
+            lambda a, b: np.intersect1d(a, b, assume_unique=True),
+            (np.unique(k // POSITION_STRIDE) for k in keys),
+        )
+        if not len(candidates):
+            return EMPTY
+        keys = [k[np.isin(k // POSITION_STRIDE, candidates)] for k in keys]
+        if len(set(btexts)) < len(btexts):
+            return self._sloppy_by_document(keys, candidates, slop)
+        # Moved back by the place in the phrase, kept inside the document's range.
+        shifted = [k - place + MAX_PHRASE_WORDS for place, k in enumerate(keys)]
+        anchors = np.unique(np.concatenate(shifted))
+        ok = np.ones(len(anchors), dtype=bool)
+        for values in shifted:
+            index = np.minimum(np.searchsorted(values, anchors), len(values) - 1)
+            found = values[index]
+            ok &= (found >= anchors) & (found <= anchors + slop)
+            ok &= found // POSITION_STRIDE == anchors // POSITION_STRIDE
+        return np.unique(anchors[ok] // POSITION_STRIDE)
+
+    @staticmethod
+    def _sloppy_by_document(
+        keys: list[np.ndarray], candidates: np.ndarray, slop: int
+    ) -> np.ndarray:
+        """Return the ``candidates`` whose term positions (``keys``) make a sloppy match."""
+        bounds = [
+            np.searchsorted(k // POSITION_STRIDE, np.append(candidates, candidates[-1] + 1))
+            for k in keys
+        ]
+        found = []
+        for i, doc in enumerate(candidates.tolist()):
+            positions = [
+                (k[b[i] : b[i + 1]] % POSITION_STRIDE).tolist()
+                for k, b in zip(keys, bounds, strict=True)
+            ]
+            if next(sloppy_matches(positions, slop), None) is not None:
+                found.append(doc)
+        return np.array(found, dtype=np.int64)
+
     def _remember(self, key: tuple[str, bytes], docs: np.ndarray, weights: np.ndarray) -> None:
         """Cache a posting list, evicting the least recently used past the limits."""
         with self._lock:
@@ -436,6 +497,8 @@ class DocSets:
             if fieldobj is None:
                 return EMPTY
             return self.term(q.fieldname, fieldobj.to_bytes(q.text), searcher)
+        if isinstance(q, SloppyPhrase) and len(q.words) > 1:
+            return self._sloppy(q, searcher)
         if type(q) is query.Phrase and q.slop == 1 and len(q.words) > 1:
             fieldobj = _field(searcher, q.fieldname)
             if fieldobj is None:
@@ -474,6 +537,23 @@ class DocSets:
         if is_date_range(q, searcher):
             return self.date_range(q, searcher)
         return self._fallback(q, searcher)
+
+    def _sloppy(self, q: SloppyPhrase, searcher: Searcher) -> np.ndarray:
+        fieldobj = _field(searcher, q.fieldname)
+        if fieldobj is None:
+            return EMPTY
+        words = [str(w) for w in q.words]
+        key = (q.fieldname, f"\x00near{q.slop}\x00{' '.join(words)}".encode())
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None:
+            return cached[0]
+        btexts = [fieldobj.to_bytes(w) for w in words]
+        docs = self.sloppy_phrase(q.fieldname, btexts, int(q.slop), searcher)
+        if docs is None:  # another codec: Whoosh's matchers, the same rule
+            docs = self._fallback(q, searcher)
+        self._remember(key, docs, EMPTY_WEIGHTS)
+        return docs
 
     def _fallback(self, q: query.Query, searcher: Searcher) -> np.ndarray:
         """Return Whoosh's own answer for a query this evaluator does not decompose."""

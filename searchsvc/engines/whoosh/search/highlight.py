@@ -3,7 +3,8 @@
 The highlighter needs no index: it is built from the parsed query (terms, prefixes,
 typo-tolerant terms, phrases) and re-analyses the paragraph with the same analyzer as
 the index, so a stemmed match ("talks" for ``talk``) is marked in its original form.
-A phrase match is one ``<mark>`` from its first to its last word.
+A phrase match is one ``<mark>`` from its first to its last word; each word of a
+sloppy phrase's match (``"a b"~N``) is marked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .... import marks
 from ....marks import MAX_FULL_CHARS, MatchSpec
 from ..analysis import text_tokens
 from ..schema import name_analyzer, text_analyzer
+from ..translate import SloppyPhrase
 
 TEXT_FIELDS = {"text", "title"}
 # Built once: the stemmer's cache then lives as long as the process. Analyzers keep no
@@ -38,6 +40,11 @@ def _collect(q: query.Query, spec: MatchSpec) -> None:
         _collect(q.a, spec)
         return
     fieldname = getattr(q, "fieldname", None)
+    if isinstance(q, SloppyPhrase) and fieldname in TEXT_FIELDS and len(q.words) > 1:
+        near = (tuple(str(w) for w in q.words), int(q.slop))
+        if near not in spec.near:
+            spec.near.append(near)
+        return
     if isinstance(q, query.Phrase) and fieldname in TEXT_FIELDS:
         words = tuple(str(w) for w in q.words)
         if len(words) == 1:

@@ -1,255 +1,90 @@
-"""The one query language of searchsvc: user text -> Whoosh query.
-
-Syntax (documented for users in the web help and the OpenAPI description):
-
-- ``word word``: paragraphs containing all the words rank first; when no paragraph
-  contains all of them, paragraphs containing some of them are returned instead.
-- ``"exact phrase"``, ``-excluded``, ``a OR b``, ``(a OR b) c``, ``NOT x``.
-- ``word*`` prefix (at least 2 letters before the ``*``), ``word~`` typo-tolerant
-  (``word~2`` allows two edits; at most 2).
-- Fields: ``actor:erdogan`` (also ``actors:``, ``person:``), ``location:ankara``
-  (``place:``), ``country:turkey``, ``title:…``, ``source:…``, ``text:…``.
-  Names are matched word by word, case and accents folded: ``actor:erdogan`` finds
-  "Recep Tayyip Erdoğan"; quote several words: ``actor:"tayyip erdogan"``.
-- Dates: ``date:2023``, ``date:2023-11``, ``date:2023-11-06``, ``date:"6 November 2023"``,
-  ranges ``date:[2023-01 to 2023-06]`` (either end may be left empty: ``date:[2023-03 to]``);
-  read by ``searchsvc.dates.date_bounds``, in UTC.
-
-Odd input never fails: control characters are dropped, an unbalanced quote is
-ignored, lone operators are ignored. Queries longer than ``MAX_QUERY_CHARS`` are
-refused with ``BadQuery`` (HTTP 400), as are unreadable dates.
+"""A user query as the Whoosh engine runs it: ``searchsvc.query.parse_query`` reads the
+text (the query language is documented there), ``engines.whoosh.translate`` makes the
+tree Whoosh queries.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from whoosh import qparser, query
-from whoosh.fields import DATETIME, Schema
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser
-from whoosh.util.times import datetime_to_long
+from whoosh import query
 
-from searchsvc.dates import BOUNDS_HELP, date_bounds
-from searchsvc.errors import BadQuery
-from searchsvc.limits import (
-    MAX_CLAUSES,
-    MAX_FUZZY_EDITS,
-    MAX_QUERY_CHARS,
-    MIN_PREFIX_CHARS,
-    PHRASE_BOOST,
-)
+from searchsvc.limits import MAX_QUERY_CHARS
+from searchsvc.query import ParsedQuery, clean_query, parse_query
 
-from ..schema import build_schema, name_analyzer
-from .lexicon import lexicon_for
+from ..schema import name_analyzer
+from ..translate import LexiconFuzzyTerm, analysed, index_field, translate
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "CompiledQuery",
+    "LexiconFuzzyTerm",
+    "QueryBuilder",
+    "SpellingTerm",
+    "clean_query",
+    "name_words",
+    "plain_words",
+]
 
 DEFAULT_FIELDS = ("title", "text")
-NAME_FIELDS = ("actor_terms", "location_terms", "country_terms", "source_terms")
-FIELD_ALIASES = {
-    "actor_terms": ["actor", "actors", "person", "org"],
-    "location_terms": ["location", "locations", "place"],
-    "country_terms": ["country"],
-    "source_terms": ["source"],
-}
-# Names users see for internal fields (used when describing a parsed query).
-DISPLAY_FIELDS = {
-    "actor_terms": "actor",
-    "location_terms": "location",
-    "country_terms": "country",
-    "source_terms": "source",
-}
-
 _NAMES = name_analyzer()
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-_MINUS = r"(?<![^\s(])-(?=[^\s\-])"
-_PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 
 
-class LexiconFuzzyTerm(query.FuzzyTerm):
-    """A typo-tolerant term matched against the field's own (stemmed) terms, found
-    through the field's cached ``Lexicon`` (Whoosh computes an edit distance against
-    every term sharing the first letter)."""
+@dataclass(frozen=True)
+class SpellingTerm:
+    """One typed word as an index term, for "did you mean": ``text[start:end]`` of the
+    query is where it was typed."""
 
-    def _btexts(self, ixreader):
-        if self.fieldname not in ixreader.schema:
-            return iter(())
-        return lexicon_for(ixreader, self.fieldname).within(
-            self.text, self.maxdist, prefix=self.prefixlength
-        )
-
-
-class _LenientDate(DATETIME):
-    """DATETIME read by ``searchsvc.dates.date_bounds`` (``date:2023-11``,
-    ``date:"6 November 2023"``), whose ranges accept an empty end (``date:[2023 to]``)."""
-
-    def parse_query(self, fieldname, qstring, boost=1.0):
-        return self.parse_range(fieldname, qstring, qstring, False, False, boost=boost)
-
-    def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
-        low, high = date_bounds(start, end=False), date_bounds(end, end=True)
-        if low is None and high is None:
-            return query.Every(fieldname, boost=boost)
-        return query.NumericRange(
-            fieldname,
-            datetime_to_long(low) if low else None,
-            datetime_to_long(high) if high else None,
-            boost=boost,
-        )
-
-
-def _parser_schema() -> Schema:
-    """Return the schema the parser sees: only the fields users may search."""
-    full = build_schema()
-    fields = {name: full[name] for name in DEFAULT_FIELDS + NAME_FIELDS}
-    fields["date"] = _LenientDate()
-    return Schema(**fields)
-
-
-def _make_parser(group, fields: tuple[str, ...] = DEFAULT_FIELDS) -> QueryParser:
-    schema = _parser_schema()
-    if len(fields) == 1:
-        parser: QueryParser = QueryParser(fields[0], schema, group=group)
-    else:
-        parser = MultifieldParser(list(fields), schema, group=group)
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    return parser
-
-
-def clean_query(text: str | None) -> str:
-    """Return the query text made safe to parse: control characters become spaces,
-    typographic quotes become ``"``, an unbalanced final quote is dropped, whitespace
-    is collapsed. Raises BadQuery when it is longer than ``MAX_QUERY_CHARS``."""
-    if not text:
-        return ""
-    if len(text) > MAX_QUERY_CHARS:
-        raise BadQuery(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
-    chars = []
-    for ch in text.translate(_QUOTES):
-        chars.append(" " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch)
-    cleaned = " ".join("".join(chars).split())
-    if cleaned.count('"') % 2:
-        cut = cleaned.rfind('"')
-        cleaned = " ".join((cleaned[:cut] + " " + cleaned[cut + 1 :]).split())
-    return cleaned
+    fieldname: str
+    term: str
+    start: int
+    end: int
 
 
 @dataclass
-class ParsedQuery:
-    """A user query parsed once, in the forms a search needs.
+class CompiledQuery:
+    """A parsed query and its Whoosh queries: ``all_words`` and ``any_words`` (None when
+    the same) as in ``ParsedQuery``; ``words`` are the index terms (stems) of a query
+    made only of plain words, for the phrase boost."""
 
-    ``all_words`` requires every plain word; ``any_words`` is the fallback where plain
-    words are optional (only set when it differs); ``phrase`` is an optional boost for
-    plain multi-word queries. ``empty`` is True when nothing searchable remains.
-    """
-
-    text: str
+    parsed: ParsedQuery
     all_words: query.Query
     any_words: query.Query | None = None
-    phrase: query.Query | None = None
-    words: list[str] = field(default_factory=list)
+    words: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        """Return the cleaned query text."""
+        return self.parsed.text
 
     @property
     def empty(self) -> bool:
         """Return True when the query has nothing to search for."""
-        return self.all_words is query.NullQuery or isinstance(
-            self.all_words, type(query.NullQuery)
-        )
+        return self.parsed.empty
 
 
 class QueryBuilder:
-    """Parses user query text into Whoosh queries (thread-safe after construction)."""
+    """Parses user query text into Whoosh queries (thread-safe)."""
 
-    def __init__(self) -> None:
-        self._and = _make_parser(AndGroup)
-        self._or = _make_parser(OrGroup)
-        self._spell = _make_parser(AndGroup, ("text",))
-
-    def parse(self, text: str | None, expand_locations: bool = False) -> ParsedQuery:
-        """Return the ParsedQuery for ``text`` (see the module doc for the syntax).
-
-        Raises BadQuery for over-long queries and unreadable dates."""
-        cleaned = clean_query(text)
-        if not cleaned:
-            return ParsedQuery("", query.NullQuery)
-        all_words = self._parse(self._and, cleaned, expand_locations)
-        any_words = self._parse(self._or, cleaned, expand_locations)
+    def parse(self, text: str | None, expand_locations: bool = False) -> CompiledQuery:
+        """Return the CompiledQuery of ``text``. Raises BadQuery for over-long queries,
+        unreadable dates and too many terms."""
+        parsed = parse_query(text, expand_locations)
+        all_words = translate(parsed.all_words)
+        any_words = translate(parsed.any_words) if parsed.any_words is not None else None
         if any_words == all_words:
             any_words = None
-        words = plain_words(all_words)
-        phrase = None
-        if len(words) >= 2:
-            phrase = query.Or([query.Phrase(f, words) for f in DEFAULT_FIELDS], boost=PHRASE_BOOST)
-        return ParsedQuery(cleaned, all_words, any_words, phrase, words)
+        return CompiledQuery(parsed, all_words, any_words, plain_words(all_words))
 
-    def parse_for_spelling(self, text: str) -> query.Query:
-        """Return ``text`` parsed with body text as the only default field, for
-        ``Searcher.correct_query``."""
-        try:
-            return self._spell.parse(text)
-        except Exception:  # spelling help is optional; a parse failure means none
-            return query.NullQuery
-
-    def _parse(self, parser: QueryParser, text: str, expand: bool) -> query.Query:
-        try:
-            parsed = parser.parse(text)
-        except BadQuery:
-            raise
-        except Exception as exc:  # Whoosh raises bare Exceptions on odd input
-            if "date:" in text.lower():
-                raise BadQuery(
-                    "could not read the date in the query; write date:YYYY, "
-                    "date:YYYY-MM, date:YYYY-MM-DD or date:[FROM to TO]"
-                ) from exc
-            parsed = parser.parse(_plain(text))
-        parsed = parsed.accept(lambda q: _tidy(q, expand))
-        parsed = parsed.normalize()
-        if _count_leaves(parsed) > MAX_CLAUSES:
-            raise BadQuery(f"the query has too many terms (the limit is {MAX_CLAUSES})")
-        return parsed
-
-
-def _plain(text: str) -> str:
-    """Return ``text`` with every syntax character replaced by a space."""
-    return re.sub(r"[\"'()\[\]{}:*?~^+\-]", " ", text)
-
-
-def _count_leaves(q: query.Query) -> int:
-    return sum(1 for _ in q.leaves()) if q.is_leaf() is False else 1
-
-
-def _tidy(q: query.Query, expand_locations: bool) -> query.Query:
-    """Rewrite one node of a parsed query: refuse errors, bound expensive terms,
-    expand locations to their countries when asked."""
-    error = getattr(q, "error", None)
-    if isinstance(error, BadQuery):
-        raise BadQuery(f"{error} (or date:[FROM to TO])")
-    if error is not None:
-        raise BadQuery(f"could not read the date in the query: {BOUNDS_HELP}")
-    if isinstance(q, query.Term) and q.fieldname == "date" and isinstance(q.text, str):
-        return _LenientDate().parse_query("date", q.text)  # date:"6 November 2023"
-    if isinstance(q, query.Every):
-        return query.Every()
-    if isinstance(q, query.FuzzyTerm):
-        edits = max(1, min(int(q.maxdist), MAX_FUZZY_EDITS))
-        return LexiconFuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=edits, prefixlength=1)
-    if isinstance(q, query.Prefix):
-        if len(q.text) < MIN_PREFIX_CHARS:
-            return query.NullQuery
-        return q
-    if isinstance(q, query.Wildcard):
-        if len(q.text) < MIN_PREFIX_CHARS or q.text[0] in "*?":
-            return query.NullQuery
-        return q
-    if isinstance(q, query.TermRange) and q.fieldname != "date":
-        return query.NullQuery
-    if expand_locations and q.is_leaf() and getattr(q, "fieldname", None) == "location_terms":
-        twin = q.copy()
-        twin.fieldname = "country_terms"
-        return query.Or([q, twin])
-    return q
+    def spelling_terms(self, parsed: ParsedQuery) -> list[SpellingTerm]:
+        """Return the words of the query's terms and phrases as index terms (unfielded
+        words as body-text terms), each with where it was typed."""
+        out = []
+        for span in parsed.spans:
+            fieldname = index_field(span.field)
+            for term in analysed(fieldname, span.word, whole=True):
+                out.append(SpellingTerm(fieldname, term, span.start, span.end))
+        return out
 
 
 def plain_words(q: query.Query) -> list[str]:
@@ -274,11 +109,3 @@ def plain_words(q: query.Query) -> list[str]:
 def name_words(name: str) -> list[str]:
     """Return the folded words of a name (as indexed in the ``*_terms`` fields)."""
     return [t.text for t in _NAMES(name)]
-
-
-def describe(q: query.Query) -> str:
-    """Return a readable rendering of a parsed query, with user-facing field names."""
-    text = str(q)
-    for internal, shown in DISPLAY_FIELDS.items():
-        text = text.replace(f"{internal}:", f"{shown}:")
-    return text

@@ -4,9 +4,10 @@ Whoosh scores documents one at a time in Python; on common words (tens of thousa
 of matches) that dominates a search. This module computes the same BM25F formula as
 Whoosh (``whoosh.scoring.BM25F``: idf = log(N / (df + 1)) + 1, B = 0.75, K1 = 1.2,
 field boosts folded into the indexed weights) for queries made of terms, boolean
-operators, prefixes/wildcards/typo-tolerant terms (the OR of their expansions, as in
-Whoosh), exact phrases (the BM25F of their words, where the phrase occurs: Whoosh
-scores phrase frequency instead), date ranges (constant) and constant-score filters.
+operators (a ``Not`` scores 1 where it matches, as in Whoosh), prefixes/wildcards/
+typo-tolerant terms (the OR of their expansions, as in Whoosh), exact and sloppy
+phrases (the BM25F of their words, where the phrase occurs: Whoosh scores phrase
+frequency instead), date ranges (constant) and constant-score filters.
 For anything else ``score`` raises Unsupported and the caller ranks with Whoosh.
 """
 
@@ -17,6 +18,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from ..translate import SloppyPhrase
 from .docsets import EMPTY, DocSets
 
 B = 0.75
@@ -127,7 +129,13 @@ class Scorer:
             return docs, sums[docs] * q.boost
         if type(q) is query.Term:
             return self._term(q, s)
-        if type(q) is query.Phrase and q.slop == 1 and len(q.words) > 1:
+        if isinstance(q, query.Not):
+            # Every paragraph the child does not match, at Whoosh's constant weight.
+            docs = self.docsets.docs(q, s)
+            return docs, np.ones(len(docs))
+        if (type(q) is query.Phrase and q.slop == 1 or isinstance(q, SloppyPhrase)) and len(
+            q.words
+        ) > 1:
             # The paragraphs holding the phrase, ranked by BM25F of its words (Whoosh
             # scores phrase frequency instead; the set of matches is the same).
             docs = self.docsets.docs(q, s)

@@ -1,0 +1,273 @@
+"""The query tree (``searchsvc.query.nodes``) as Whoosh queries.
+
+Each node becomes the Whoosh query the index can answer: words are analysed by the
+schema's own analyzers (a body-text word is stemmed, a name word only folded), user
+field names become index fields (``actor`` -> ``actor_terms``), a word searched in the
+headline and the body becomes an ``Or`` of both fields. The result is what Whoosh's
+query parser made of the same text in earlier versions, except where the query
+language changed on purpose (tests/test_query_differential.py lists the differences).
+
+``EMITTED`` lists every Whoosh query class ``translate`` can produce: matching
+(``docsets``), scoring (``scoring``) and highlighting (``highlight``) handle each of
+them, which tests/test_query_nodes.py checks.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+
+from whoosh import matching, query
+
+from ...limits import MIN_PREFIX_CHARS
+from ...query.nodes import (
+    DEFAULT_FIELDS,
+    And,
+    DateRange,
+    Everything,
+    Field,
+    Fuzzy,
+    Node,
+    Not,
+    Nothing,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
+    Wildcard,
+)
+from .analysis import name_analyzer, text_analyzer
+from .search.lexicon import lexicon_for
+
+INDEX_FIELDS: dict[str, str] = {
+    "title": "title",
+    "text": "text",
+    "actor": "actor_terms",
+    "location": "location_terms",
+    "country": "country_terms",
+    "source": "source_terms",
+}
+DATE_FIELD = "date"
+_TEXT = text_analyzer()
+_NAMES = name_analyzer()
+
+
+class LexiconFuzzyTerm(query.FuzzyTerm):
+    """A typo-tolerant term matched against the field's own (stemmed) terms, found
+    through the field's cached ``Lexicon`` (Whoosh computes an edit distance against
+    every term sharing the first letter)."""
+
+    def _btexts(self, ixreader):
+        if self.fieldname not in ixreader.schema:
+            return iter(())
+        return lexicon_for(ixreader, self.fieldname).within(
+            self.text, self.maxdist, prefix=self.prefixlength
+        )
+
+
+class SloppyPhrase(query.Phrase):
+    """The words within ``slop`` moves of their order, Lucene's sloppy phrase: a match
+    is one position per word such that the positions, each less its word's place in
+    the phrase, spread over at most ``slop`` (words may come between; two words
+    swapped cost 2). Words repeated in the phrase take distinct positions.
+
+    (Whoosh's own ``Phrase`` slop keeps the order and bounds each gap instead.) The
+    numpy evaluation (``docsets``) answers it for searches; ``matcher`` is the same
+    rule for Whoosh's own searching, scored as the BM25F of its words."""
+
+    def matcher(self, searcher, context=None):
+        """Return a matcher of the documents of one (segment) searcher holding the
+        phrase, scored as the And of its words."""
+        reader = searcher.reader()
+        if self.fieldname not in searcher.schema:
+            return matching.NullMatcher()
+        field = searcher.schema[self.fieldname]
+        btexts = [field.to_bytes(w) for w in self.words]
+        if any((self.fieldname, b) not in reader for b in btexts):
+            return matching.NullMatcher()
+        words = query.And([query.Term(self.fieldname, w) for w in self.words])
+        found = frozenset(
+            doc
+            for doc, positions in _positions(reader, self.fieldname, btexts, words.docs(searcher))
+            if next(sloppy_matches(positions, self.slop), None) is not None
+        )
+        inner = words.matcher(searcher, context)
+        if self.boost != 1.0:
+            inner = matching.WrappingMatcher(inner, boost=self.boost)
+        return matching.FilterMatcher(inner, found)
+
+
+def _positions(
+    reader, fieldname: str, btexts: list[bytes], docs: Iterator[int]
+) -> Iterator[tuple[int, list[tuple[int, ...]]]]:
+    """Return (doc, positions of each word) for the ``docs`` holding every word, read
+    through Whoosh's public posting API."""
+    matchers = [reader.postings(fieldname, b) for b in btexts]
+    for doc in sorted(docs):
+        positions = []
+        for m in matchers:
+            if m.is_active() and m.id() < doc:
+                m.skip_to(doc)
+            if not m.is_active() or m.id() != doc:
+                break
+            positions.append(tuple(m.value_as("positions")))
+        else:
+            yield doc, positions
+
+
+def sloppy_matches(positions: Sequence[Sequence[int]], slop: int) -> Iterator[tuple[int, ...]]:
+    """Return, for each way the phrase matches within ``slop`` (see ``SloppyPhrase``),
+    the position taken by each word, in phrase order: ``positions[k]`` are the
+    positions of the phrase's k-th word in one field of one document. One match is
+    given per window of ``slop + 1`` places that holds one."""
+    shifted = [sorted({p - k for p in places}) for k, places in enumerate(positions)]
+    if not shifted or not all(shifted):
+        return
+    for anchor in sorted({v for values in shifted for v in values}):
+        window = [
+            [v + k for v in values if anchor <= v <= anchor + slop]
+            for k, values in enumerate(shifted)
+        ]
+        if all(window):
+            chosen = _distinct(window)
+            if chosen is not None:
+                yield chosen
+
+
+def _distinct(choices: list[list[int]]) -> tuple[int, ...] | None:
+    """Return one position per word from its ``choices``, no position taken twice (a
+    word repeated in the phrase needs another occurrence), or None: a bipartite
+    matching found by augmenting paths."""
+    owner: dict[int, int] = {}  # position -> word holding it
+
+    def claim(k: int, seen: set[int]) -> bool:
+        for p in choices[k]:
+            if p not in seen:
+                seen.add(p)
+                if p not in owner or claim(owner[p], seen):
+                    owner[p] = k
+                    return True
+        return False
+
+    for k in range(len(choices)):
+        if not claim(k, set()):
+            return None
+    taken = {k: p for p, k in owner.items()}
+    return tuple(taken[k] for k in range(len(choices)))
+
+
+EMITTED: tuple[type, ...] = (
+    query.Term,
+    query.Phrase,
+    SloppyPhrase,
+    query.Prefix,
+    query.Wildcard,
+    LexiconFuzzyTerm,
+    query.DateRange,
+    query.And,
+    query.Or,
+    query.AndNot,
+    query.AndMaybe,
+    query.Not,
+    query.Every,
+    type(query.NullQuery),
+)
+
+
+def translate(node: Node | None) -> query.Query:
+    """Return the Whoosh query of a query tree (``NullQuery`` for None or Nothing)."""
+    if node is None:
+        return query.NullQuery
+    return _translate(node).normalize()
+
+
+@functools.lru_cache(maxsize=8192)
+def analysed(fieldname: str, text: str, whole: bool = False) -> tuple[str, ...]:
+    """Return the index terms of ``text`` in ``fieldname`` as its analyzer makes them
+    at query time; with ``whole`` (prefixes, patterns, typo-tolerant words) ``text`` is
+    one term, folded and stemmed but never split or dropped."""
+    analyzer = _TEXT if fieldname in DEFAULT_FIELDS else _NAMES
+    options = {"tokenize": False, "removestops": False} if whole else {}
+    return tuple(t.text for t in analyzer(text, mode="query", **options))
+
+
+def _translate(node: Node) -> query.Query:
+    if isinstance(node, Term | Phrase | Prefix | Wildcard | Fuzzy):
+        return _fielded(node)
+    if isinstance(node, DateRange):
+        return query.DateRange(DATE_FIELD, node.start, node.end)
+    if isinstance(node, And):
+        return _and(node)
+    if isinstance(node, Or):
+        return query.Or([_translate(c) for c in node.children])
+    if isinstance(node, Not):
+        return query.Not(_translate(node.child))
+    if isinstance(node, Everything):
+        return query.Every()
+    if isinstance(node, Nothing):
+        return query.NullQuery
+    raise TypeError(f"no Whoosh translation for {type(node).__name__}")
+
+
+def _and(node: And) -> query.Query:
+    """Return And(required) AndMaybe Or(optional) AndNot Or(excluded), as Whoosh's
+    parser built ``+a b -c``; only excluded parts stay a And of Nots."""
+    positive = [_translate(c) for c in node.children if not isinstance(c, Not)]
+    excluded = [_translate(c.child) for c in node.children if isinstance(c, Not)]
+    if not positive:
+        return query.And([query.Not(q) for q in excluded])
+    result: query.Query = query.And(positive)
+    if node.optional:
+        extra = [_translate(c) for c in node.optional]
+        result = query.AndMaybe(result, extra[0] if len(extra) == 1 else query.Or(extra))
+    if excluded:
+        result = query.AndNot(result, query.Or(excluded))
+    return result
+
+
+def _fielded(node: Term | Phrase | Prefix | Wildcard | Fuzzy) -> query.Query:
+    """Return a word-level node searched in each of its fields: one query per field,
+    the ``Or`` of them for several (the boost on the ``Or`` for the default fields)."""
+    leaves = [_leaf(node, INDEX_FIELDS[f]) for f in node.fields]
+    if len(leaves) == 1:
+        return _boost(leaves[0], node.boost)
+    if node.fields == DEFAULT_FIELDS:
+        return query.Or(leaves, boost=node.boost)
+    return query.Or([_boost(leaf, node.boost) for leaf in leaves])
+
+
+def _boost(q: query.Query, boost: float) -> query.Query:
+    if boost != 1.0 and q is not query.NullQuery:
+        q = q.with_boost(q.boost * boost)
+    return q
+
+
+def _leaf(node: Term | Phrase | Prefix | Wildcard | Fuzzy, fieldname: str) -> query.Query:
+    if isinstance(node, Term):
+        terms = analysed(fieldname, node.word)
+        if len(terms) != 1:
+            return query.And([query.Term(fieldname, t) for t in terms])
+        return query.Term(fieldname, terms[0])
+    if isinstance(node, Phrase):
+        words = [t for word in node.words for t in analysed(fieldname, word)]
+        if node.slop:
+            return SloppyPhrase(fieldname, words, slop=node.slop)
+        return query.Phrase(fieldname, words)
+    if isinstance(node, Fuzzy):
+        (text,) = analysed(fieldname, node.word, whole=True)
+        return LexiconFuzzyTerm(fieldname, text, maxdist=node.edits, prefixlength=1)
+    if isinstance(node, Prefix):
+        (text,) = analysed(fieldname, node.text, whole=True)
+        if len(text) < MIN_PREFIX_CHARS:
+            return query.NullQuery
+        return query.Prefix(fieldname, text)
+    (text,) = analysed(fieldname, node.pattern, whole=True)
+    if len(text) < MIN_PREFIX_CHARS or text[0] in "*?":
+        return query.NullQuery
+    return query.Wildcard(fieldname, text)
+
+
+def index_field(field: Field | None) -> str:
+    """Return the index field of a user field; None (the headline and body) is the
+    body, as "did you mean" corrects unfielded words against the body text."""
+    return INDEX_FIELDS["text" if field is None else field]
