@@ -334,26 +334,30 @@ def _wildcards(items: list[_Item]) -> list[_Item]:
 
 
 def _fields(items: list[_Item]) -> list[_Item]:
-    out: list[_Item] = []
-    i = 0
-    while i < len(items):
-        item = items[i]
-        if item.kind != "field":
-            out.append(item)
-            i += 1
-            continue
-        nxt = items[i + 1] if i + 1 < len(items) else None
-        name = FIELD_ALIASES.get(str(item.value))
-        if name is None:  # unknown field: its text is part of the next word
+    """Return the items with ``field:`` applied: an unknown field's text first becomes
+    part of the next word (``http://x`` is words), then a known field goes to the unit
+    right after it, or is a word itself when a space follows."""
+    merged: list[_Item] = []
+    for i, item in enumerate(items):
+        if item.kind == "field" and str(item.value) not in FIELD_ALIASES:
+            nxt = items[i + 1] if i + 1 < len(items) else None
             if nxt is not None and nxt.kind in _TEXTUAL | {"prefix", "wildcard"}:
                 nxt.text, nxt.start = item.text + nxt.text, item.start
-            else:
-                out.append(_Item("word", item.text, item.start))
-        elif nxt is None or nxt.kind in ("space", "field"):
+                continue
+            item = _Item("word", item.text, item.start)
+        merged.append(item)
+    out: list[_Item] = []
+    for i, item in enumerate(merged):
+        if i and merged[i - 1].kind == "field" and item.kind not in ("space", "field"):
+            if item.kind in _UNITS:
+                _set_field(item, FIELD_ALIASES[str(merged[i - 1].value)])
+            out[-1] = item  # the field is used (or, before anything else, dropped)
+        elif item.kind == "field" and (
+            i + 1 == len(merged) or merged[i + 1].kind in ("space", "field")
+        ):
             out.append(_Item("word", item.text, item.start))
-        elif nxt.kind in _UNITS:
-            _set_field(nxt, name)
-        i += 1
+        else:
+            out.append(item)
     return out
 
 
@@ -386,9 +390,7 @@ def _group(items: list[_Item], build: _Build) -> Node:
     banned: list[Node] = []
     rest: list[_Item | Node] = []
     target: list | None = None
-    # Every unit is required when all words are; a "+" unit then keeps its place among
-    # the others, unless an operator could make them optional.
-    keep_place = build.all_words and not any(i.kind in ("OR", "ANDMAYBE") for i in items)
+    keep_place = _plus_keeps_place(items, build.all_words)
     for item in items:
         if item.kind == "plus":
             target = rest if keep_place else required
@@ -401,16 +403,26 @@ def _group(items: list[_Item], build: _Build) -> Node:
             rest.append(item if item.kind in _OPERATORS else _unit(item, build))
             target = None
     core = _operators(rest, build)
-    required = [n for n in required if not isinstance(n, Nothing)]
     if required:
-        # All words required: the others stay required; else they only rank.
-        core = And((*required, core)) if build.all_words else And(tuple(required), (core,))
+        core = _required(required, core, build.all_words)
     banned = [n for n in banned if not isinstance(n, Nothing)]
     if banned:
         if isinstance(simplify(core), Nothing):
             return Nothing()
         core = And((core, *(Not(b) for b in banned)))
     return simplify(core)
+
+
+def _plus_keeps_place(items: list[_Item], all_words: bool) -> bool:
+    """Return True when ``+unit`` means the same as ``unit`` in this group: every unit
+    is required anyway when all words are, unless an operator makes some optional."""
+    return all_words and not any(i.kind in ("OR", "ANDMAYBE") for i in items)
+
+
+def _required(required: list[Node], rest: Node, all_words: bool) -> Node:
+    """Return the node of ``+`` units beside the rest of their group: the rest keeps
+    its meaning when all words are required, else it only ranks."""
+    return And((*required, rest)) if all_words else And(tuple(required), (rest,))
 
 
 @dataclass
@@ -521,8 +533,15 @@ def _leaf(item: _Item, fields: tuple[Field, ...], build: _Build) -> Node:
         return Nothing()
     if len(words) == 1:
         return Term(words[0], fields)
-    slop = min(int(item.value or 0), MAX_PHRASE_SLOP) if item.kind == "phrase" else 0
-    return Phrase(words, fields, slop)
+    if item.kind == "phrase":
+        return Phrase(words, fields, min(int(item.value or 0), MAX_PHRASE_SLOP))
+    return _several_words(words, fields, build.all_words)
+
+
+def _several_words(words: tuple[str, ...], fields: tuple[Field, ...], all_words: bool) -> Node:
+    """Return the node of a typed word the index splits into several ("Israel-Hamas",
+    "U.S."): the phrase of them."""
+    return Phrase(words, fields)
 
 
 def _record(build: _Build, fields: tuple[Field, ...], spans: list[tuple[str, int, int]]) -> None:

@@ -184,8 +184,8 @@ def translate(node: Node | None) -> query.Query:
 @functools.lru_cache(maxsize=8192)
 def analysed(fieldname: str, text: str, whole: bool = False) -> tuple[str, ...]:
     """Return the index terms of ``text`` in ``fieldname`` as its analyzer makes them
-    at query time; with ``whole`` (prefixes, patterns, typo-tolerant words) ``text`` is
-    one term, folded and stemmed but never split or dropped."""
+    at query time; with ``whole`` ``text`` is one term (a word of the tree, a prefix, a
+    pattern), folded and stemmed but never split or dropped."""
     analyzer = _TEXT if fieldname in DEFAULT_FIELDS else _NAMES
     options = {"tokenize": False, "removestops": False} if whole else {}
     return tuple(t.text for t in analyzer(text, mode="query", **options))
@@ -211,16 +211,17 @@ def _translate(node: Node) -> query.Query:
 
 def _and(node: And) -> query.Query:
     """Return And(required) AndMaybe Or(optional) AndNot Or(excluded), as Whoosh's
-    parser built ``+a b -c``; only excluded parts stay a And of Nots."""
+    parser built ``+a b -c``; with nothing required but exclusions, the And of Nots."""
     positive = [_translate(c) for c in node.children if not isinstance(c, Not)]
     excluded = [_translate(c.child) for c in node.children if isinstance(c, Not)]
-    if not positive:
-        return query.And([query.Not(q) for q in excluded])
-    result: query.Query = query.And(positive)
+    if positive:
+        result: query.Query = query.And(positive)
+    else:
+        result = query.And([query.Not(q) for q in excluded])
     if node.optional:
         extra = [_translate(c) for c in node.optional]
         result = query.AndMaybe(result, extra[0] if len(extra) == 1 else query.Or(extra))
-    if excluded:
+    if positive and excluded:
         result = query.AndNot(result, query.Or(excluded))
     return result
 
@@ -244,27 +245,29 @@ def _boost(q: query.Query, boost: float) -> query.Query:
 
 def _leaf(node: Term | Phrase | Prefix | Wildcard | Fuzzy, fieldname: str) -> query.Query:
     if isinstance(node, Term):
-        terms = analysed(fieldname, node.word)
-        if len(terms) != 1:
-            return query.And([query.Term(fieldname, t) for t in terms])
-        return query.Term(fieldname, terms[0])
+        return query.Term(fieldname, _term(fieldname, node.word))
     if isinstance(node, Phrase):
-        words = [t for word in node.words for t in analysed(fieldname, word)]
+        words = [_term(fieldname, word) for word in node.words]
         if node.slop:
             return SloppyPhrase(fieldname, words, slop=node.slop)
         return query.Phrase(fieldname, words)
     if isinstance(node, Fuzzy):
-        (text,) = analysed(fieldname, node.word, whole=True)
+        text = _term(fieldname, node.word)
         return LexiconFuzzyTerm(fieldname, text, maxdist=node.edits, prefixlength=1)
     if isinstance(node, Prefix):
-        (text,) = analysed(fieldname, node.text, whole=True)
-        if len(text) < MIN_PREFIX_CHARS:
-            return query.NullQuery
-        return query.Prefix(fieldname, text)
-    (text,) = analysed(fieldname, node.pattern, whole=True)
+        text = _term(fieldname, node.text)
+        return query.Prefix(fieldname, text) if len(text) >= MIN_PREFIX_CHARS else query.NullQuery
+    text = _term(fieldname, node.pattern)
     if len(text) < MIN_PREFIX_CHARS or text[0] in "*?":
         return query.NullQuery
     return query.Wildcard(fieldname, text)
+
+
+def _term(fieldname: str, word: str) -> str:
+    """Return the index term of a word of the tree (already one word, folded, not a
+    stop word): stemmed in body text, as it is in names."""
+    (term,) = analysed(fieldname, word, whole=True)
+    return term
 
 
 def index_field(field: Field | None) -> str:
