@@ -661,7 +661,8 @@ def openapi_spec() -> dict[str, Any]:
     text = {"type": "string", "maxLength": MAX_PARAM_CHARS}
     syntax = (
         "Query language: words (paragraphs with all words; if none, with any), "
-        '"exact phrase", -excluded, a OR b, (grouping), word* (prefix, 2+ letters), '
+        '"exact phrase", "a b"~N (the words within N moves, either order), -excluded, '
+        "+required, a OR b, a AND b, NOT a, (grouping), word* (prefix, 2+ letters), "
         "word~ (typo-tolerant, word~2 for two edits), actor:name, location:name, "
         "country:name, title:word, source:name, date:2023, date:2023-11, "
         "date:2023-11-06, date:[2023-01 to 2023-06] (either end may be empty). Names "

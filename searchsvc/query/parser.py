@@ -741,19 +741,25 @@ def _fielded(text: str, fields: tuple[Field, ...]) -> str:
 
 
 def _describe_dates(node: DateRange) -> str:
-    start = _date_text(node.start, end=False) if node.start else ""
-    end = _date_text(node.end, end=True) if node.end else ""
+    ends = [(value, end) for value, end in ((node.start, False), (node.end, True)) if value]
+    # Both ends at the finest precision either needs (a month stays "2023-01", not "2023").
+    precision = max((_precision(value, end) for value, end in ends), default=0)
+    start = _date_text(node.start, precision) if node.start else ""
+    end = _date_text(node.end, precision) if node.end else ""
     if start and start == end:
         return f"date:{start}"
     return f"date:[{start} TO {end}]".replace("[ TO", "[TO").replace(" ]", "]")
 
 
-def _date_text(value: datetime, end: bool) -> str:
-    """Return a range end as the shortest date that reads back to it (``2023``,
-    ``2023-11``, ``2023-11-06``, else the full timestamp)."""
-    year = f"{value.year:04d}"
-    month = f"{year}-{value.month:02d}"
-    for text in (year, month, f"{month}-{value.day:02d}"):
-        if date_bounds(text, end=end) == value:
-            return text
-    return value.isoformat()
+def _precision(value: datetime, end: bool) -> int:
+    """Return how precisely a range end must be written to read back: 0 (a year),
+    1 (a month), 2 (a day) or 3 (the full timestamp)."""
+    for precision in range(3):
+        if date_bounds(_date_text(value, precision), end=end) == value:
+            return precision
+    return 3
+
+
+def _date_text(value: datetime, precision: int) -> str:
+    texts = (f"{value.year:04d}", f"{value.year:04d}-{value.month:02d}", f"{value.date()}")
+    return texts[precision] if precision < 3 else value.isoformat()
