@@ -9,15 +9,18 @@ from dataclasses import dataclass, field
 from whoosh import qparser, query
 from whoosh.fields import DATETIME, Schema
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser
+from whoosh.util.times import datetime_to_long
 
+from searchsvc.dates import BOUNDS_HELP, date_bounds
 from searchsvc.engines.whoosh.schema import build_schema
 from searchsvc.engines.whoosh.translate import LexiconFuzzyTerm
 from searchsvc.errors import BadQuery
+from searchsvc.limits import (
+    MAX_CLAUSES,
+    MAX_FUZZY_EDITS,
+    MIN_PREFIX_CHARS,
+)
 from searchsvc.query import clean_query
-
-MAX_CLAUSES = 64
-MAX_FUZZY_EDITS = 2
-MIN_PREFIX_CHARS = 2
 
 DEFAULT_FIELDS = ("title", "text")
 NAME_FIELDS = ("actor_terms", "location_terms", "country_terms", "source_terms")
@@ -33,13 +36,21 @@ _PLUS = r"(?<![^\s(])\+(?=[^\s+])"
 
 
 class _LenientDate(DATETIME):
-    """DATETIME whose ranges accept an empty end (``date:[2023 to]``)."""
+    """DATETIME read by ``searchsvc.dates.date_bounds`` (``date:2023-11``,
+    ``date:"6 November 2023"``), whose ranges accept an empty end (``date:[2023 to]``)."""
+
+    def parse_query(self, fieldname, qstring, boost=1.0):
+        return self.parse_range(fieldname, qstring, qstring, False, False, boost=boost)
 
     def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
-        start = start.strip() if start else None
-        end = end.strip() if end else None
-        return super().parse_range(
-            fieldname, start or None, end or None, startexcl, endexcl, boost=boost
+        low, high = date_bounds(start, end=False), date_bounds(end, end=True)
+        if low is None and high is None:
+            return query.Every(fieldname, boost=boost)
+        return query.NumericRange(
+            fieldname,
+            datetime_to_long(low) if low else None,
+            datetime_to_long(high) if high else None,
+            boost=boost,
         )
 
 
@@ -119,6 +130,8 @@ class QueryBuilder:
     def _parse(self, parser: QueryParser, text: str, expand: bool) -> query.Query:
         try:
             parsed = parser.parse(text)
+        except BadQuery:
+            raise
         except Exception as exc:  # Whoosh raises bare Exceptions on odd input
             if "date:" in text.lower():
                 raise BadQuery(
@@ -146,11 +159,12 @@ def _tidy(q: query.Query, expand_locations: bool) -> query.Query:
     """Rewrite one node of a parsed query: refuse errors, bound expensive terms,
     expand locations to their countries when asked."""
     error = getattr(q, "error", None)
+    if isinstance(error, BadQuery):
+        raise BadQuery(f"{error} (or date:[FROM to TO])")
     if error is not None:
-        raise BadQuery(
-            "could not read the date in the query; write date:YYYY, date:YYYY-MM, "
-            "date:YYYY-MM-DD or date:[FROM to TO]"
-        )
+        raise BadQuery(f"could not read the date in the query: {BOUNDS_HELP}")
+    if isinstance(q, query.Term) and q.fieldname == "date" and isinstance(q.text, str):
+        return _LenientDate().parse_query("date", q.text)  # date:"6 November 2023"
     if isinstance(q, query.Every):
         return query.Every()
     if isinstance(q, query.FuzzyTerm):

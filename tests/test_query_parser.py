@@ -142,8 +142,12 @@ def test_dates_read_as_inclusive_ranges():
     )
     assert tree("date:[2023-03 to]") == DateRange(datetime(2023, 3, 1), None)
     assert tree("date:[to 2023]") == DateRange(None, datetime(2023, 12, 31, 23, 59, 59, 999999))
+    assert tree('date:"6 November 2023"') == DateRange(
+        datetime(2023, 11, 6), datetime(2023, 11, 6, 23, 59, 59, 999999)
+    )
+    assert tree("date:[to]") == Everything()
     for bad in ("date:garbage", "date:2023-13", "date:[soon to 2024]", "date:20?3"):
-        with pytest.raises(BadQuery, match="could not read the date"):
+        with pytest.raises(BadQuery, match=r"cannot read the date .*\(or date:\[FROM to TO\]\)"):
             parse_query(bad)
 
 

@@ -21,8 +21,9 @@ Syntax (documented for users in the web help and the OpenAPI description):
   ``source:…``, ``text:…``; ``field:(a OR b)`` applies to the group. Names are matched
   word by word, case and accents folded: ``actor:erdogan`` finds "Recep Tayyip Erdoğan";
   quote several words: ``actor:"tayyip erdogan"``.
-- Dates: ``date:2023``, ``date:2023-11``, ``date:2023-11-06``, ranges
-  ``date:[2023-01 to 2023-06]`` (either end may be left empty: ``date:[2023-03 to]``).
+- Dates: ``date:2023``, ``date:2023-11``, ``date:2023-11-06``, ``date:"6 November 2023"``,
+  ranges ``date:[2023-01 to 2023-06]`` (either end may be left empty: ``date:[2023-03 to]``);
+  read by ``searchsvc.dates.date_bounds``, in UTC.
 
 Odd input never fails: control characters are dropped, typographic quotes are read as
 ``"``, an unbalanced quote is ignored, lone operators and unknown fields are read as
@@ -71,10 +72,6 @@ from .nodes import (
 )
 from .words import STOP_WORDS, fold, word_spans
 
-DATE_ERROR = (
-    "could not read the date in the query; write date:YYYY, date:YYYY-MM, "
-    "date:YYYY-MM-DD or date:[FROM to TO]"
-)
 FIELD_ALIASES: dict[str, str] = {
     "title": "title",
     "text": "text",
@@ -552,18 +549,15 @@ def _record(build: _Build, fields: tuple[Field, ...], spans: list[tuple[str, int
 
 
 def _date(item: _Item) -> Node:
-    """Return the DateRange of a unit in the ``date`` field."""
+    """Return the DateRange of a unit in the ``date`` field (Everything for an empty
+    one: ``date:[to]``), its ends read by ``searchsvc.dates.date_bounds``."""
+    first, last = item.value if item.kind == "range" else (item.text, item.text)  # type: ignore[misc]
     try:
-        if item.kind == "range":
-            start, end = item.value  # type: ignore[misc]
-            return DateRange(date_bounds(start, end=False), date_bounds(end, end=True))
-        if item.kind == "wildcard":
-            raise BadQuery(DATE_ERROR)
-        start, end = date_bounds(item.text, end=False), date_bounds(item.text, end=True)
+        start, end = date_bounds(first, end=False), date_bounds(last, end=True)
     except BadQuery as exc:
-        raise BadQuery(DATE_ERROR) from exc
-    if start is None:
-        raise BadQuery(DATE_ERROR)
+        raise BadQuery(f"{exc} (or date:[FROM to TO])") from exc
+    if start is None and end is None:
+        return Everything()
     return DateRange(start, end)
 
 
