@@ -13,6 +13,7 @@ from whoosh.util.times import datetime_to_long
 
 from searchsvc.dates import BOUNDS_HELP, date_bounds
 from searchsvc.engines.whoosh.schema import build_schema
+from searchsvc.engines.whoosh.search.query import plain_words
 from searchsvc.engines.whoosh.translate import LexiconFuzzyTerm
 from searchsvc.errors import BadQuery
 from searchsvc.limits import (
@@ -185,22 +186,3 @@ def _tidy(q: query.Query, expand_locations: bool) -> query.Query:
         twin.fieldname = "country_terms"
         return query.Or([q, twin])
     return q
-
-
-def plain_words(q: query.Query) -> list[str]:
-    """Return the analysed words of a query made only of plain words searched in the
-    default fields (e.g. ``humanitarian pause``), in order; else an empty list."""
-    children = q.subqueries if isinstance(q, query.And) else [q]
-    words: list[str] = []
-    for child in children:
-        if not isinstance(child, query.Or) or len(child.subqueries) != len(DEFAULT_FIELDS):
-            return []
-        texts = set()
-        for leaf in child.subqueries:
-            if type(leaf) is not query.Term or leaf.fieldname not in DEFAULT_FIELDS:
-                return []
-            texts.add(leaf.text)
-        if len(texts) != 1:
-            return []
-        words.append(texts.pop())
-    return words

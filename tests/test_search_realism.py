@@ -89,3 +89,14 @@ def test_facets_and_filters_on_real_data(backend):
     filtered = backend.search(SearchRequest(q="election", actors=[top.value], per_page=100))
     assert filtered.total == top.count
     assert all(top.value in h.actors for h in filtered.hits)
+
+
+def test_proximity_finds_the_seed_words_in_either_order_and_marks_them(backend):
+    seed = seed_article_id(backend)
+    for q in ('"hakan blinken"~8', '"blinken hakan"~5'):
+        page = backend.search(SearchRequest(q=q, per_page=20))
+        assert page.parsed == q
+        hits = [h for h in page.hits if h.article_id == seed and "Hakan" in h.text]
+        assert hits, q
+        assert "<mark>Blinken</mark>" in hits[0].highlight
+        assert "<mark>Hakan</mark>" in hits[0].highlight

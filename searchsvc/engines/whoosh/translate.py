@@ -86,9 +86,10 @@ class SloppyPhrase(query.Phrase):
         if any((self.fieldname, b) not in reader for b in btexts):
             return matching.NullMatcher()
         words = query.And([query.Term(self.fieldname, w) for w in self.words])
+        docs = sorted(words.docs(searcher))
         found = frozenset(
             doc
-            for doc, positions in _positions(reader, self.fieldname, btexts, words.docs(searcher))
+            for doc, positions in posting_positions(reader, self.fieldname, btexts, docs)
             if next(sloppy_matches(positions, self.slop), None) is not None
         )
         inner = words.matcher(searcher, context)
@@ -97,13 +98,14 @@ class SloppyPhrase(query.Phrase):
         return matching.FilterMatcher(inner, found)
 
 
-def _positions(
-    reader, fieldname: str, btexts: list[bytes], docs: Iterator[int]
+def posting_positions(
+    reader, fieldname: str, btexts: list[bytes], docs: Sequence[int]
 ) -> Iterator[tuple[int, list[tuple[int, ...]]]]:
-    """Return (doc, positions of each word) for the ``docs`` holding every word, read
-    through Whoosh's public posting API."""
+    """Return (doc, positions of each term) for those of the sorted segment-local
+    ``docs`` holding every term of ``btexts``, read through Whoosh's public posting API
+    (a matcher per term, skipping to each document)."""
     matchers = [reader.postings(fieldname, b) for b in btexts]
-    for doc in sorted(docs):
+    for doc in docs:
         positions = []
         for m in matchers:
             if m.is_active() and m.id() < doc:
@@ -113,6 +115,8 @@ def _positions(
             positions.append(tuple(m.value_as("positions")))
         else:
             yield doc, positions
+        if not all(m.is_active() for m in matchers):
+            return
 
 
 def sloppy_matches(positions: Sequence[Sequence[int]], slop: int) -> Iterator[tuple[int, ...]]:

@@ -26,7 +26,7 @@ from whoosh.fields import DATETIME
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from ..translate import SloppyPhrase, sloppy_matches
+from ..translate import SloppyPhrase, posting_positions, sloppy_matches
 
 EMPTY = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
@@ -676,27 +676,19 @@ def _decode_positions(value: bytes) -> tuple[int, ...]:
 
 def _phrase_by_matchers(reader, fieldname: str, btexts: list[bytes], local: list[int]) -> list[int]:
     """The public-API version of ``_phrase_in_blocks`` (skip_to per candidate)."""
-    found: list[int] = []
-    try:
-        matchers = [reader.postings(fieldname, b) for b in btexts]
-    except Exception:  # a word missing from this field: no phrase here
-        return found
-    for doc in local:
-        positions = []
-        for m in matchers:
-            if m.is_active() and m.id() < doc:
-                m.skip_to(doc)
-            if not m.is_active() or m.id() != doc:
-                break
-            positions.append(set(m.value_as("positions")))
-        else:
-            if any(
-                all(p + i in positions[i] for i in range(1, len(positions))) for p in positions[0]
-            ):
-                found.append(doc)
-        if not all(m.is_active() for m in matchers):
-            break
-    return found
+    if any((fieldname, b) not in reader for b in btexts):
+        return []  # a word missing from this field: no phrase here
+    return [
+        doc
+        for doc, positions in posting_positions(reader, fieldname, btexts, local)
+        if _consecutive([set(p) for p in positions])
+    ]
+
+
+def _consecutive(positions: list[set[int]]) -> bool:
+    """Return True when some position of the first word is followed by one of each
+    next word, one place further each time."""
+    return any(all(p + i in positions[i] for i in range(1, len(positions))) for p in positions[0])
 
 
 def is_date_range(q: query.Query, searcher: Searcher) -> bool:
