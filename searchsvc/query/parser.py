@@ -197,6 +197,7 @@ class _Item:
     field: str | None = None
     boost: float = 1.0
     items: list[_Item] | None = None  # a group's contents
+    end: int = 0  # where a token ends in the query
 
 
 def _tokens(text: str) -> list[_Item]:
@@ -204,20 +205,29 @@ def _tokens(text: str) -> list[_Item]:
     out: list[_Item] = []
     pos, word_start = 0, 0
     while pos < len(text):
-        for kind, pattern in _TOKENS:  # noqa: B007 (the kind that matched is used)
-            match = pattern.match(text, pos)
-            if match and match.end() > pos:
-                break
-        else:
+        found = _token_at(text, pos)
+        if found is None:
             pos += 1
             continue
         if word_start < pos:
             out.append(_Item("word", text[word_start:pos], word_start))
-        out.append(_token(kind, match))
-        pos = word_start = match.end()
+        out.append(found)
+        pos = word_start = found.end
     if word_start < len(text):
         out.append(_Item("word", text[word_start:], word_start))
     return out
+
+
+def _token_at(text: str, pos: int) -> _Item | None:
+    """Return the token starting at ``pos`` (the first kind of ``_TOKENS`` that
+    matches), or None when the character there is part of a word."""
+    for kind, pattern in _TOKENS:
+        match = pattern.match(text, pos)
+        if match:
+            token = _token(kind, match)
+            token.end = match.end()
+            return token
+    return None
 
 
 def _token(kind: str, match: re.Match[str]) -> _Item:
