@@ -3,7 +3,8 @@ tree, where the words are comes from the engine's analysis.
 
 The shape of every highlight (both engines, the JSON API and the pages): the text
 HTML-escaped, the only tags ``<mark>``, a phrase match one ``<mark>`` from its first to
-its last word, and a long text cut to its best fragment with an ellipsis where it was
+its last word (each word of a sloppy phrase's match, ``"a b"~N``, marked alone), and a
+long text cut to its best fragment with an ellipsis where it was
 cut (marks never straddle the cut).
 
 An engine supplies *tokens*: ``(term, position, start, end)`` for each indexed word of
@@ -30,6 +31,7 @@ from .query.nodes import (
     Term,
     Wildcard,
 )
+from .query.proximity import sloppy_matches
 
 ELLIPSIS = "…"
 FRAGMENT_CHARS = 420
@@ -43,17 +45,21 @@ MARKED_NAMES = ("actor", "location", "country")
 @dataclass
 class MatchSpec:
     """What to mark, as analysed terms: terms, prefixes, wildcard patterns,
-    typo-tolerant terms (term, max edits) and phrases (tuples of terms)."""
+    typo-tolerant terms (term, max edits), phrases (tuples of terms) and sloppy phrases
+    (tuple of terms, slop)."""
 
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     patterns: set[str] = field(default_factory=set)
     fuzzy: set[tuple[str, int]] = field(default_factory=set)
     phrases: list[tuple[str, ...]] = field(default_factory=list)
+    near: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
 
     def empty(self) -> bool:
         """Return True when there is nothing to mark."""
-        return not (self.terms or self.prefixes or self.patterns or self.fuzzy or self.phrases)
+        return not (
+            self.terms or self.prefixes or self.patterns or self.fuzzy or self.phrases or self.near
+        )
 
     def matches(self, term: str) -> bool:
         """Return True when the analysed ``term`` matches a single-word part of the spec."""
@@ -82,7 +88,7 @@ def _positive_leaves(node: Node | None) -> Iterable[Node]:
     if node is None or isinstance(node, Not):
         return
     if isinstance(node, And | Or):
-        for child in node.children:
+        for child in (*node.children, *getattr(node, "optional", ())):
             yield from _positive_leaves(child)
         return
     yield node
@@ -103,7 +109,9 @@ def match_spec(node: Node | None, analyse: Callable[[str], str | None]) -> Match
                 spec.terms.update(terms)  # a name's words, wherever the text has them
             elif len(terms) == 1:
                 spec.terms.add(terms[0])
-            elif terms and terms not in spec.phrases:
+            elif terms and leaf.slop and (terms, leaf.slop) not in spec.near:
+                spec.near.append((terms, leaf.slop))
+            elif terms and not leaf.slop and terms not in spec.phrases:
                 spec.phrases.append(terms)
         elif isinstance(leaf, Term) and (in_text or in_names):
             term = analyse(leaf.word)
@@ -151,6 +159,8 @@ def mark_spans(tokens: list[Token], spec: MatchSpec) -> list[tuple[int, int]]:
     if spec.empty() or not tokens:
         return []
     spans = [(start, end) for term, _pos, start, end in tokens if spec.matches(term)]
+    if spec.near:
+        spans.extend(_near_spans(tokens, spec.near))
     if spec.phrases:
         by_pos = {pos: (term, start, end) for term, pos, start, end in tokens}
         for term, pos, start, _end in tokens:
@@ -174,6 +184,19 @@ def mark_spans(tokens: list[Token], spec: MatchSpec) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def _near_spans(
+    tokens: list[Token], near: list[tuple[tuple[str, ...], int]]
+) -> list[tuple[int, int]]:
+    """Return the spans of the words of every sloppy-phrase match in ``tokens``."""
+    chars = {pos: (start, end) for _term, pos, start, end in tokens}
+    spans = []
+    for terms, slop in near:
+        positions = [[pos for term, pos, _s, _e in tokens if term == t] for t in terms]
+        for match in sloppy_matches(positions, slop):
+            spans.extend(chars[pos] for pos in match)
+    return spans
 
 
 def best_window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:

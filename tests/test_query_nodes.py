@@ -6,7 +6,7 @@ Whoosh translation emits (``translate.EMITTED``) are each handled by the engine'
 matching (numpy doc sets), scoring and highlighting, as a search over a small index
 shows: hits found and words marked.
 
-Another engine joins by adding its translation to ``TRANSLATORS``.
+An engine joins by adding its translation to ``TRANSLATORS``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from whoosh import query
 
+from searchsvc.engines.opensearch import translate as opensearch_translate
 from searchsvc.engines.whoosh import translate as whoosh_translate
 from searchsvc.engines.whoosh.search import WhooshSearchBackend
 from searchsvc.engines.whoosh.search import docsets as docsets_module
@@ -39,7 +40,7 @@ EXAMPLES: dict[type, str] = {
     nodes.Nothing: "the",
     nodes.Everything: "*",
 }
-TRANSLATORS = [whoosh_translate.translate]
+TRANSLATORS = [whoosh_translate.translate, opensearch_translate.translate]
 # Queries whose Whoosh forms hold every class in translate.EMITTED.
 WHOOSH_QUERIES = [
     *EXAMPLES.values(),

@@ -20,11 +20,12 @@ from searchsvc.engines.whoosh.search import WhooshSearchBackend
 from searchsvc.engines.whoosh.search.docsets import DocSets
 from searchsvc.engines.whoosh.search.highlight import highlight, match_spec
 from searchsvc.engines.whoosh.storage import IndexLocation
-from searchsvc.engines.whoosh.translate import SloppyPhrase, sloppy_matches, translate
+from searchsvc.engines.whoosh.translate import SloppyPhrase, translate
 from searchsvc.indexer import write_paragraphs
 from searchsvc.models import Paragraph, SearchRequest
 from searchsvc.query import parse_query
 from searchsvc.query.nodes import DateRange, Phrase, Term
+from searchsvc.query.proximity import sloppy_matches
 from searchsvc.query.words import STOP_WORDS, WORD_PATTERN, fold
 
 

@@ -69,6 +69,19 @@ def test_a_phrase_with_a_stop_word_inside_is_found_and_ranks_a_known_item_first(
     assert [h.id for h in known.hits][0] == "a1#1"
 
 
+def test_proximity_finds_the_words_in_either_order_within_the_slop(search):
+    near = search('"tayyip recep"~2')  # the two words swapped: 2 moves
+    assert ids(near) == {"a1#1"} and near.parsed == '"tayyip recep"~2'
+    assert "<mark>Recep</mark> <mark>Tayyip</mark>" in near.hits[0].highlight
+    assert not search('"tayyip recep"~1').hits
+    assert ids(search('"president erdogan"~3')) == {"a1#1"}  # two words between
+
+
+def test_a_required_word_stays_required_when_any_word_may_match(search):
+    assert ids(search("zeppelin candid", per_page=20)) == {"a1#2"}
+    assert not search("+zeppelin candid", per_page=20).hits
+
+
 def test_fields_prefixes_typos_and_exclusions(search):
     assert ids(search("actor:erdogan", per_page=20)) == {"a1#1", "a1#3"}
     assert ids(search("location:cairo", per_page=20)) == {"b2#1", "b2#2"}

@@ -20,6 +20,7 @@ from searchsvc.query import nodes
 from searchsvc.query.nodes import (
     And,
     DateRange,
+    Everything,
     Fuzzy,
     Not,
     Nothing,
@@ -38,10 +39,11 @@ EXAMPLES = {
     Wildcard: Wildcard("ceas*re"),
     Fuzzy: Fuzzy("ceasfire", edits=2),
     DateRange: DateRange(datetime(2023, 1, 1), datetime(2023, 6, 30, 23, 59, 59)),
-    And: And((Term("gaza"), Not(Term("hamas")))),
+    And: And((Term("gaza"), Not(Term("hamas"))), optional=(Term("truce"),)),
     Or: Or((Term("gaza"), Term("ankara"))),
     Not: Not(Term("hamas")),
     Nothing: Nothing(),
+    Everything: Everything(),
 }
 ALLOWED = {
     "bool",
@@ -53,6 +55,7 @@ ALLOWED = {
     "term",
     "terms",
     "match_none",
+    "match_all",
     "constant_score",
 }
 

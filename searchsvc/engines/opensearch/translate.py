@@ -20,6 +20,7 @@ from ... import limits
 from ...query.nodes import (
     And,
     DateRange,
+    Everything,
     Fuzzy,
     Node,
     Not,
@@ -36,6 +37,7 @@ from .mapping import QUERY_FIELDS
 
 Query = dict[str, Any]
 MATCH_NONE: Query = {"match_none": {}}
+MATCH_ALL: Query = {"match_all": {}}
 FUZZY_EXPANSIONS = 50
 
 
@@ -133,6 +135,8 @@ def translate(node: Node) -> Query:
             clause["must"] = must
         if must_not:
             clause["must_not"] = must_not
+        if node.optional:  # they only add to the score (a bool with must or must_not)
+            clause["should"] = [translate(c) for c in node.optional]
         return {"bool": clause} if clause else MATCH_NONE
     if isinstance(node, Or):
         if not node.children:
@@ -144,6 +148,8 @@ def translate(node: Node) -> Query:
         return {"bool": {"must_not": [translate(node.child)]}}
     if isinstance(node, Nothing):
         return MATCH_NONE
+    if isinstance(node, Everything):
+        return MATCH_ALL
     raise TypeError(f"no OpenSearch translation for query node {type(node).__name__}")
 
 

@@ -36,6 +36,7 @@ from ...query.nodes import (
     Term,
     Wildcard,
 )
+from ...query.proximity import sloppy_matches
 from .analysis import name_analyzer, text_analyzer
 from .search.lexicon import lexicon_for
 
@@ -117,47 +118,6 @@ def posting_positions(
             yield doc, positions
         if not all(m.is_active() for m in matchers):
             return
-
-
-def sloppy_matches(positions: Sequence[Sequence[int]], slop: int) -> Iterator[tuple[int, ...]]:
-    """Return, for each way the phrase matches within ``slop`` (see ``SloppyPhrase``),
-    the position taken by each word, in phrase order: ``positions[k]`` are the
-    positions of the phrase's k-th word in one field of one document. One match is
-    given per window of ``slop + 1`` places that holds one."""
-    shifted = [sorted({p - k for p in places}) for k, places in enumerate(positions)]
-    if not shifted or not all(shifted):
-        return
-    for anchor in sorted({v for values in shifted for v in values}):
-        window = [
-            [v + k for v in values if anchor <= v <= anchor + slop]
-            for k, values in enumerate(shifted)
-        ]
-        if all(window):
-            chosen = _distinct(window)
-            if chosen is not None:
-                yield chosen
-
-
-def _distinct(choices: list[list[int]]) -> tuple[int, ...] | None:
-    """Return one position per word from its ``choices``, no position taken twice (a
-    word repeated in the phrase needs another occurrence), or None: a bipartite
-    matching found by augmenting paths."""
-    owner: dict[int, int] = {}  # position -> word holding it
-
-    def claim(k: int, seen: set[int]) -> bool:
-        for p in choices[k]:
-            if p not in seen:
-                seen.add(p)
-                if p not in owner or claim(owner[p], seen):
-                    owner[p] = k
-                    return True
-        return False
-
-    for k in range(len(choices)):
-        if not claim(k, set()):
-            return None
-    taken = {k: p for p, k in owner.items()}
-    return tuple(taken[k] for k in range(len(choices)))
 
 
 EMITTED: tuple[type, ...] = (

@@ -26,7 +26,9 @@ from whoosh.fields import DATETIME
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from ..translate import SloppyPhrase, posting_positions, sloppy_matches
+from searchsvc.query.proximity import sloppy_matches
+
+from ..translate import SloppyPhrase, posting_positions
 
 EMPTY = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
