@@ -13,15 +13,6 @@ from tests.opensearch_cluster import cluster_modes, fresh_location
 ENGINES = [pytest.param("whoosh", id="whoosh"), *cluster_modes()]
 
 
-def parser_ready() -> bool:
-    """Return True once the engine-neutral query parser has landed."""
-    try:
-        from searchsvc.query import parse_query  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def write_corpus(engine) -> None:
     """Write the corpus as a full rebuild, one ``add`` per file."""
     with engine.lock():
@@ -60,15 +51,10 @@ def reader(engine):
 
 @pytest.fixture
 def search(engine, reader):
-    """Run a search; OpenSearch queries with text need the engine-neutral parser."""
+    """Run a search on the engine under test."""
     from searchsvc.models import SearchRequest
 
     def run(q: str = "", **options):
-        if q.strip() and "://" in engine.location and not parser_ready():
-            pytest.skip(
-                "the engine-neutral query parser (searchsvc.query.parse_query) has not "
-                "landed: OpenSearch cannot parse query text yet"
-            )
         return reader.search(SearchRequest(q=q, **options))
 
     return run
