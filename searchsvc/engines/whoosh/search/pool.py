@@ -1,0 +1,83 @@
+"""The searchers of one index version, pooled, with what searches of that version
+share: document sets, facet tables, sort keys and the scorer."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from whoosh.index import Index
+from whoosh.searching import Searcher
+
+from .docsets import DocSets
+from .facets import ValueTable
+from .ranking import SortKeys
+from .scoring import FieldLengths, Scorer
+
+POOL_SIZE = 8
+
+
+class Generation:
+    """The searchers and facet tables of one index version."""
+
+    def __init__(self, ix: Index, version: Any):
+        self.ix = ix
+        self.version = version
+        self._free: list[Searcher] = []
+        self._lock = threading.Lock()
+        self._stale = False
+        self._tables: dict[str, ValueTable] = {}
+        self._docsets: DocSets | None = None
+        self._sort_keys: SortKeys | None = None
+        self._scorer: Scorer | None = None
+        self._table_lock = threading.Lock()
+
+    def acquire(self) -> Searcher:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        return self.ix.searcher()
+
+    def release(self, searcher: Searcher) -> None:
+        with self._lock:
+            if not self._stale and len(self._free) < POOL_SIZE:
+                self._free.append(searcher)
+                return
+        searcher.close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._stale = True
+            free, self._free = self._free, []
+        for searcher in free:
+            searcher.close()
+
+    def docsets(self, searcher: Searcher) -> DocSets:
+        if self._docsets is None:
+            with self._table_lock:
+                if self._docsets is None:
+                    self._docsets = DocSets(searcher)
+        return self._docsets
+
+    def scorer(self, searcher: Searcher) -> Scorer:
+        if self._scorer is None:
+            self._scorer = Scorer(self.docsets(searcher), FieldLengths())
+        return self._scorer
+
+    def sort_keys(self, searcher: Searcher) -> SortKeys:
+        if self._sort_keys is None:
+            self.docsets(searcher)
+            with self._table_lock:
+                if self._sort_keys is None:
+                    self._sort_keys = SortKeys.build(searcher, self._docsets)
+        return self._sort_keys
+
+    def table(self, fieldname: str, searcher: Searcher) -> ValueTable:
+        table = self._tables.get(fieldname)
+        if table is None:
+            with self._table_lock:
+                table = self._tables.get(fieldname)
+                if table is None:
+                    table = ValueTable.build(searcher, fieldname)
+                    self._tables[fieldname] = table
+        return table
