@@ -31,6 +31,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,16 +115,26 @@ _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
-# Body scoring knobs (tuned on the development pages, kept round to avoid overfitting).
-_GOOD_CHARS = 60  # a block this long with few links is prose
-_SHORT = 0.3  # weight per character of shorter lines without links
-_PENALTY = 1.0  # weight per character (negative) of link-list blocks
-_P_LINK_LIMIT = 0.8  # a <p> is prose unless links cover more than this share of it
-_POSITIVE_BONUS = 1.5  # containers named article/content/story... score higher
-_WEAK_KEEP = 0.8  # weak furniture holding this share of the page's prose is kept
-_BACKOFF = 0.25  # ignore weak furniture if dropping it loses 75% of the prose
-_ARTICLE_SHARE = 0.4  # a main <article> must hold this share of the container score
-_CARD_DEPTH = 3  # levels above a block that may form a teaser card
+
+
+@dataclass(frozen=True)
+class BodyThresholds:
+    """The numeric knobs of body extraction (defaults are round values, chosen by
+    cross-validation on the development pages: see ``benchmarks/extraction.py --cv``)."""
+
+    good_chars: int = 60  # a block this long with few links is prose
+    short: float = 0.3  # weight per character of shorter lines without links
+    penalty: float = 1.0  # weight per character (negative) of link-list blocks
+    p_link_limit: float = 0.8  # a <p> is prose unless links cover more than this share of it
+    positive_bonus: float = 1.5  # containers named article/content/story... score higher
+    weak_keep: float = 0.8  # weak furniture holding this share of the page's prose is kept
+    backoff: float = 0.25  # ignore weak furniture if dropping it loses 75% of the prose
+    article_share: float = 0.4  # a main <article> must hold this share of the container score
+    card_depth: int = 3  # levels above a block that may form a teaser card
+    marked_share: float = 0.5  # an itemprop=articleBody element holding this share is the body
+
+
+DEFAULT_THRESHOLDS = BodyThresholds()
 
 # Short lines that are page furniture wherever they appear.
 _BOILERPLATE = re.compile(
@@ -169,20 +180,26 @@ _NOTICE = re.compile(
 # ---------------------------------------------------------------------------------------
 
 
-def parse_html(data: bytes | str, *, declared_encoding: str | None = None) -> Article:
+def parse_html(
+    data: bytes | str,
+    *,
+    declared_encoding: str | None = None,
+    thresholds: BodyThresholds = DEFAULT_THRESHOLDS,
+) -> Article:
     """Return the article in an HTML page: headline, metadata and body paragraphs.
 
     ``data`` is the raw page (bytes are decoded using a BOM, UTF-8, ``declared_encoding``
     or the page's own ``<meta charset>``, then guesses). The result has ``format="html"``,
     ``id=""`` and ``path=None``. Raises ``ParseError`` (and nothing else) when the input is
-    empty, not HTML, or has no article text.
+    empty, not HTML, or has no article text. ``thresholds`` tunes body extraction (the
+    benchmark's cross-validation varies it; callers keep the default).
     """
     try:
         text = _to_text(data, declared_encoding)
         if text.count("<") > MAX_TAGS:
             return _parse_flat(text)
         try:
-            return _parse_tree(text)
+            return _parse_tree(text, thresholds)
         except RecursionError:
             return _parse_flat(text)
     except ParseError:
@@ -191,13 +208,13 @@ def parse_html(data: bytes | str, *, declared_encoding: str | None = None) -> Ar
         raise ParseError(f"could not read the HTML: {type(exc).__name__}: {exc}") from exc
 
 
-def _parse_tree(text: str) -> Article:
+def _parse_tree(text: str, thresholds: BodyThresholds) -> Article:
     with warnings.catch_warnings():
         # Files are read as web pages on purpose, even when they look like XML.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "lxml")
     meta = _extract_metadata(soup)
-    paragraphs = _extract_body(soup, meta.get("title_candidates", []))
+    paragraphs = _extract_body(soup, meta.get("title_candidates", []), thresholds)
     if not paragraphs:
         raise ParseError("no article text found in the HTML")
     return _build_article(meta, paragraphs)
@@ -831,6 +848,7 @@ class _Walk:
         self.junk: list[int] = []  # furniture level: 0 or _WEAK ... _HIDDEN
         self.positive: list[bool] = []
         self.blocks: list[_Block] = []
+        self.marked: list[int] = []  # elements marked up as the article body (schema.org)
 
 
 # Furniture levels of an element.
@@ -934,6 +952,8 @@ def _walk(root: Tag) -> _Walk:
             level, positive = _classify(node)
             walk.junk.append(level)
             walk.positive.append(positive)
+            if _attr(node, "itemprop").lower() == "articlebody":
+                walk.marked.append(index)
             if name in _BLOCK_TAGS:
                 flush()
                 owner_stack.append(index)
@@ -961,27 +981,29 @@ _KINDS = frozenset({"p", "li", "blockquote", "pre", "tr", "dd", "dt", "h1", "h2"
 
 
 
-def _link_limit(block: _Block) -> float:
+def _link_limit(block: _Block, th: BodyThresholds) -> float:
     """Return the link density above which a block is a link list, not prose."""
-    return _P_LINK_LIMIT if block.kind == "p" else 0.5
+    return th.p_link_limit if block.kind == "p" else 0.5
 
 
-def _block_weight(block: _Block) -> float:
+def _block_weight(block: _Block, th: BodyThresholds) -> float:
     if block.kind in _HEADINGS:
         return 0.0
     density = block.link_density
-    if density > _link_limit(block):
-        return -_PENALTY * block.chars
+    if density > _link_limit(block, th):
+        return -th.penalty * block.chars
     if density > 0.5:
         return 0.0
-    if block.chars >= _GOOD_CHARS and density < 0.35:
+    if block.chars >= th.good_chars and density < 0.35:
         return block.chars * (1.0 - density)
     if block.chars >= 20 and density < 0.2:
-        return _SHORT * block.chars
+        return th.short * block.chars
     return 0.0
 
 
-def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[str]:
+def _extract_body(
+    soup: BeautifulSoup, title_candidates: Iterable[str], th: BodyThresholds
+) -> list[str]:
     """Return the article body's paragraphs (empty when the page has no text)."""
     root = soup.body if isinstance(soup.body, Tag) else soup
     walk = _walk(root)
@@ -993,7 +1015,7 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
     # Prose held in each subtree, to protect big containers with unlucky class names.
     good = [0.0] * n
     for block in walk.blocks:
-        if block.chars >= _GOOD_CHARS and block.link_density < 0.35:
+        if _is_good(block, th):
             good[block.owner] += block.chars
     for i in range(n - 1, 0, -1):
         if parent[i] >= 0:
@@ -1003,9 +1025,9 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
     # Drop furniture; when that loses most of the prose, class names misled us (a layout
     # wrapper called "rail", a hidden wrapper shown by script): drop less.
     for mode in (2, 1, 0):
-        removed = _furniture(walk, good, total_good, mode)
-        kept_good = sum(b.chars for b in walk.blocks if not removed[b.owner] and _is_good(b))
-        if total_good == 0 or kept_good >= _BACKOFF * total_good:
+        removed = _furniture(walk, good, total_good, mode, th)
+        kept_good = sum(b.chars for b in walk.blocks if not removed[b.owner] and _is_good(b, th))
+        if total_good == 0 or kept_good >= th.backoff * total_good:
             break
 
     blocks = [b for b in walk.blocks if not removed[b.owner]]
@@ -1014,7 +1036,7 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
 
     score = [0.0] * n
     for block in blocks:
-        score[block.owner] += _block_weight(block)
+        score[block.owner] += _block_weight(block, th)
     for i in range(n - 1, 0, -1):
         if parent[i] >= 0 and not removed[i]:
             score[parent[i]] += score[i]
@@ -1024,7 +1046,7 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
             return float("-inf")
         value = score[i]
         if value > 0 and walk.positive[i]:
-            value *= _POSITIVE_BONUS
+            value *= th.positive_bonus
         return value
 
     best = max(range(n), key=adjusted)
@@ -1033,17 +1055,18 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
         chosen = blocks
     else:
         inside = _descendant_flags(parent, best)
-        best = _main_article(walk, score, removed, inside, best)
+        best = _main_article(walk, score, removed, inside, best, th)
+        best = _marked_body(walk, score, removed, best, th)
         inside = _descendant_flags(parent, best)
         chosen = [b for b in blocks if inside[b.owner]]
-    in_card = _teaser_cards(chosen, parent, best)
+    in_card = _teaser_cards(chosen, parent, best, th)
 
     titles = {_simplify(t) for t in title_candidates if t}
     out: list[str] = []
     for block, card in zip(chosen, in_card, strict=True):
         if card:
             continue
-        if block.link_density > _link_limit(block) and block.chars < 400:
+        if block.link_density > _link_limit(block, th) and block.chars < 400:
             continue
         if block.kind == "h1":
             continue
@@ -1064,7 +1087,12 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
 
 
 def _main_article(
-    walk: _Walk, score: list[float], removed: list[bool], inside: list[bool], best: int
+    walk: _Walk,
+    score: list[float],
+    removed: list[bool],
+    inside: list[bool],
+    best: int,
+    th: BodyThresholds,
 ) -> int:
     """Narrow to one ``<article>`` when the container holds a main one among teasers."""
     articles = [
@@ -1085,12 +1113,33 @@ def _main_article(
         return best
     articles.sort(key=lambda i: -score[i])
     top, second = articles[0], score[articles[1]]
-    if score[top] >= _ARTICLE_SHARE * score[best] and score[top] >= 2 * second:
+    if score[top] >= th.article_share * score[best] and score[top] >= 2 * second:
         return top
     return best
 
 
-def _teaser_cards(blocks: list[_Block], parent: list[int], container: int) -> list[bool]:
+def _marked_body(
+    walk: _Walk, score: list[float], removed: list[bool], best: int, th: BodyThresholds
+) -> int:
+    """Narrow to the element marked ``itemprop="articleBody"`` when it holds the body.
+
+    Sites that mark up their body for search engines mark the body alone; the container
+    found by scoring may be wider (a duplicate copy for another layout, teasers around it).
+    """
+    inside = _descendant_flags(walk.parent, best)
+    marked = [m for m in walk.marked if inside[m] and not removed[m] and score[m] > 0]
+    if not marked:
+        return best
+    top = max(marked, key=lambda m: score[m])
+    # Other marked copies (one per layout, or in hidden microdata) do not count against it.
+    within = _descendant_flags(walk.parent, top)
+    others = sum(score[m] for m in marked if not within[m])
+    return top if score[top] >= th.marked_share * (score[best] - others) else best
+
+
+def _teaser_cards(
+    blocks: list[_Block], parent: list[int], container: int, th: BodyThresholds
+) -> list[bool]:
     """Flag blocks inside small "cards": a linked headline plus a line or two of teaser."""
     first: dict[int, int] = {}
     count: dict[int, int] = {}
@@ -1099,7 +1148,7 @@ def _teaser_cards(blocks: list[_Block], parent: list[int], container: int) -> li
     for k, block in enumerate(blocks):
         chain: list[int] = []
         node = block.owner
-        for _ in range(_CARD_DEPTH):
+        for _ in range(th.card_depth):
             if node < 0 or node == container:
                 break
             chain.append(node)
@@ -1116,11 +1165,13 @@ def _teaser_cards(blocks: list[_Block], parent: list[int], container: int) -> li
     return [any(node in cards for node in chain) for chain in chains]
 
 
-def _is_good(block: _Block) -> bool:
-    return block.chars >= _GOOD_CHARS and block.link_density < 0.35
+def _is_good(block: _Block, th: BodyThresholds) -> bool:
+    return block.chars >= th.good_chars and block.link_density < 0.35
 
 
-def _furniture(walk: _Walk, good: list[float], total_good: float, mode: int) -> list[bool]:
+def _furniture(
+    walk: _Walk, good: list[float], total_good: float, mode: int, th: BodyThresholds
+) -> list[bool]:
     """Return, per element, whether it is page furniture to leave out.
 
     ``mode`` 2 drops all furniture, 1 keeps weak furniture, 0 drops only comments (for
@@ -1144,9 +1195,9 @@ def _furniture(walk: _Walk, good: list[float], total_good: float, mode: int) -> 
         elif level == _HIDDEN:
             removed[i] = True
         elif level == _STRONG:
-            removed[i] = share < _WEAK_KEEP
+            removed[i] = share < th.weak_keep
         elif mode == 2:
-            removed[i] = not (share >= _WEAK_KEEP or walk.positive[i])
+            removed[i] = not (share >= th.weak_keep or walk.positive[i])
     return removed
 
 
