@@ -131,6 +131,7 @@ class BodyThresholds:
     backoff: float = 0.25  # ignore weak furniture if dropping it loses 75% of the prose
     article_share: float = 0.4  # a main <article> must hold this share of the container score
     card_depth: int = 3  # levels above a block that may form a teaser card
+    li_link_limit: float = 0.2  # a list item this linked is a teaser, not prose
     marked_share: float = 0.5  # an itemprop=articleBody element holding this share is the body
 
 
@@ -992,7 +993,7 @@ def _block_weight(block: _Block, th: BodyThresholds) -> float:
     density = block.link_density
     if density > _link_limit(block, th):
         return -th.penalty * block.chars
-    if density > 0.5:
+    if density > 0.5 or (block.kind == "li" and density >= th.li_link_limit):
         return 0.0
     if block.chars >= th.good_chars and density < 0.35:
         return block.chars * (1.0 - density)
@@ -1050,18 +1051,18 @@ def _extract_body(
         return value
 
     best = max(range(n), key=adjusted)
+    titles = {_simplify(t) for t in title_candidates if t}
     if score[best] <= 0:
         # No prose anywhere: keep every non-link block of the page.
         chosen = blocks
     else:
         inside = _descendant_flags(parent, best)
-        best = _main_article(walk, score, removed, inside, best, th)
+        best = _main_article(walk, score, removed, inside, best, titles, th)
         best = _marked_body(walk, score, removed, best, th)
         inside = _descendant_flags(parent, best)
         chosen = [b for b in blocks if inside[b.owner]]
     in_card = _teaser_cards(chosen, parent, best, th)
 
-    titles = {_simplify(t) for t in title_candidates if t}
     out: list[str] = []
     for block, card in zip(chosen, in_card, strict=True):
         if card:
@@ -1092,9 +1093,12 @@ def _main_article(
     removed: list[bool],
     inside: list[bool],
     best: int,
+    titles: set[str],
     th: BodyThresholds,
 ) -> int:
-    """Narrow to one ``<article>`` when the container holds a main one among teasers."""
+    """Narrow to one ``<article>`` when the container holds a main one among teasers: the
+    one that dominates the others, or the top-scoring one that alone holds the headline.
+    """
     articles = [
         i for i in range(best + 1, len(walk.parent))
         if inside[i] and walk.names[i] == "article" and not removed[i] and score[i] > 0
@@ -1115,7 +1119,24 @@ def _main_article(
     top, second = articles[0], score[articles[1]]
     if score[top] >= th.article_share * score[best] and score[top] >= 2 * second:
         return top
-    return best
+    titled = _titled_elements(walk, articles, titles)
+    return top if titled == [top] else best
+
+
+def _titled_elements(walk: _Walk, elements: list[int], titles: set[str]) -> list[int]:
+    """Return the elements (of a list of disjoint ones) holding a heading that is the
+    page's headline, in the list's order."""
+    wanted = set(elements)
+    found: set[int] = set()
+    for block in walk.blocks:
+        if block.kind not in _HEADINGS or _simplify(block.text) not in titles:
+            continue
+        node = block.owner
+        while node >= 0 and node not in wanted:
+            node = walk.parent[node]
+        if node >= 0:
+            found.add(node)
+    return [e for e in elements if e in found]
 
 
 def _marked_body(
