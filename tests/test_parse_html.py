@@ -142,6 +142,63 @@ def test_cards_sidebar_hidden_copy_and_json_ld_graph() -> None:
     assert article.source == "Tech Pulse"
 
 
+def test_itemprop_article_body_is_the_body_among_other_prose() -> None:
+    article = load("microdata_body.html")
+    assert len(article.paragraphs) == 3
+    assert article.paragraphs[0].startswith("Engineers finished repairing the old river dam")
+    assert article.paragraphs[-1].startswith("Anglers, who had been kept away")
+    # Prose beside the marked body, and the hidden microdata copy, are left out.
+    assert "late harvest" not in body(article)
+
+
+def test_main_article_is_the_one_holding_the_headline_among_teasers() -> None:
+    article = load("teaser_articles.html")
+    assert [p[:30] for p in article.paragraphs] == [
+        "Depois de dois anos apagado, o",
+        "A reparação custou meio milhão",
+    ]
+
+
+def test_teaser_ticker_and_standfirst_are_left_out() -> None:
+    article = load("ticker_and_deck.html")
+    assert [p[:30] for p in article.paragraphs] == [
+        "Councillors voted 41 to 12 on ",
+        "Construction will start next y",
+        "Opponents argued that the mone",
+    ]
+
+
+def test_first_paragraph_repeating_the_description_is_kept() -> None:
+    lead = "The city council has approved a tram line to the airport, to open in 2027."
+    page = (
+        f'<html><head><meta name="description" content="{lead}"></head><body>'
+        f'<div class="story"><p>{lead}</p>{LONG_P}{LONG_P.replace("Monday", "Tuesday")}'
+        "</div></body></html>"
+    )
+    assert parse_html(page).paragraphs[0] == lead
+
+
+def test_scripted_page_falls_back_to_json_ld_article_body() -> None:
+    article = load("scripted_page.html")
+    assert article.paragraphs == [
+        "The central library will stay open until ten in the evening from October, the city "
+        "said on Thursday.",
+        "Students had asked for longer hours for years, and a petition last spring gathered "
+        "more than four thousand signatures.",
+        "The extra hours will be paid for by closing two rarely used reading rooms in the annex.",
+    ]
+    # HTML inside articleBody is read as paragraphs, tags and entities dropped.
+    page = (
+        '<html><head><script type="application/ld+json">{"@type": "Article", '
+        '"articleBody": "<p>First &amp; foremost, the <b>bridge</b> is open.</p>'
+        '<p>Second paragraph.</p>"}</script></head><body><div id="root"></div></body></html>'
+    )
+    assert parse_html(page).paragraphs == [
+        "First & foremost, the bridge is open.",
+        "Second paragraph.",
+    ]
+
+
 def test_cp1252_page_with_meta_charset() -> None:
     raw = (FIXTURES / "legacy_cp1252.html").read_bytes()
     with pytest.raises(UnicodeDecodeError):
@@ -340,7 +397,7 @@ def test_ten_thousand_nested_divs() -> None:
 def test_recursion_error_falls_back_to_flat_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     import searchsvc.parse.html as module
 
-    def explode(text: str) -> Article:
+    def explode(text: str, *args: object) -> Article:
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(module, "_parse_tree", explode)

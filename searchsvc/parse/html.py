@@ -215,7 +215,12 @@ def _parse_tree(text: str, thresholds: BodyThresholds) -> Article:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "lxml")
     meta = _extract_metadata(soup)
-    paragraphs = _extract_body(soup, meta.get("title_candidates", []), thresholds)
+    paragraphs = _extract_body(
+        soup, meta.get("title_candidates", []), thresholds, meta.get("summaries", [])
+    )
+    if sum(len(p) for p in paragraphs) < _SCRIPTED_PAGE_CHARS and meta.get("ld_body"):
+        # The page draws its text with a script; its JSON-LD still carries the body.
+        paragraphs = _ld_paragraphs(meta["ld_body"]) or paragraphs
     if not paragraphs:
         raise ParseError("no article text found in the HTML")
     return _build_article(meta, paragraphs)
@@ -499,9 +504,13 @@ def _looks_like_url(text: str) -> bool:
     return bool(re.match(r"(?i)^(https?:)?//|^www\.", text))
 
 
+_SUMMARY_META = ("description", "og:description", "twitter:description")
+
+
 def _extract_metadata(soup: BeautifulSoup) -> dict[str, Any]:
     """Return title, date (ISO, and as written), source, url, author, the raw title
-    candidates and the warnings about a date or URL left out."""
+    candidates, the meta descriptions, the JSON-LD articleBody and the warnings about a
+    date or URL left out."""
     metas = _meta_map(soup)
     objects = _json_ld_objects(soup)
     articles = [o for o in objects if _types(o) & _ARTICLE_TYPES]
@@ -550,6 +559,12 @@ def _extract_metadata(soup: BeautifulSoup) -> dict[str, Any]:
     return {
         "title": title,
         "title_candidates": title_candidates,
+        "summaries": [metas[k] for k in _SUMMARY_META if metas.get(k)],
+        "ld_body": max(
+            (o["articleBody"] for o in articles if isinstance(o.get("articleBody"), str)),
+            key=len,
+            default="",
+        ),
         "date": date.iso if date else None,
         "date_original": date.original if date else date_unreadable,
         "source": source,
@@ -1003,9 +1018,16 @@ def _block_weight(block: _Block, th: BodyThresholds) -> float:
 
 
 def _extract_body(
-    soup: BeautifulSoup, title_candidates: Iterable[str], th: BodyThresholds
+    soup: BeautifulSoup,
+    title_candidates: Iterable[str],
+    th: BodyThresholds,
+    summaries: Iterable[str] = (),
 ) -> list[str]:
-    """Return the article body's paragraphs (empty when the page has no text)."""
+    """Return the article body's paragraphs (empty when the page has no text).
+
+    ``summaries`` are the page's meta descriptions: a block repeating one outside the
+    element that holds the body's paragraphs is a standfirst, not body text.
+    """
     root = soup.body if isinstance(soup.body, Tag) else soup
     walk = _walk(root)
     if not walk.blocks:
@@ -1050,7 +1072,7 @@ def _extract_body(
             value *= th.positive_bonus
         return value
 
-    best = max(range(n), key=adjusted)
+    best = max(range(n), key=lambda i: (adjusted(i), i))
     titles = {_simplify(t) for t in title_candidates if t}
     if score[best] <= 0:
         # No prose anywhere: keep every non-link block of the page.
@@ -1062,10 +1084,11 @@ def _extract_body(
         inside = _descendant_flags(parent, best)
         chosen = [b for b in blocks if inside[b.owner]]
     in_card = _teaser_cards(chosen, parent, best, th)
+    standfirsts = _standfirsts(chosen, parent, summaries, th)
 
     out: list[str] = []
     for block, card in zip(chosen, in_card, strict=True):
-        if card:
+        if card or id(block) in standfirsts:
             continue
         if block.link_density > _link_limit(block, th) and block.chars < 400:
             continue
@@ -1156,6 +1179,43 @@ def _marked_body(
     within = _descendant_flags(walk.parent, top)
     others = sum(score[m] for m in marked if not within[m])
     return top if score[top] >= th.marked_share * (score[best] - others) else best
+
+
+_SCRIPTED_PAGE_CHARS = 200  # less body text than this in the HTML: try JSON-LD articleBody
+
+
+def _ld_paragraphs(text: str) -> list[str]:
+    """Return the paragraphs of a JSON-LD ``articleBody`` (plain text or HTML)."""
+    if re.search(r"<[A-Za-z/]", text):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fragment = BeautifulSoup(text, "lxml")
+        for tag in fragment.find_all(_SKIP_TAGS):
+            tag.decompose()
+        for tag in fragment.find_all(["br", *_BLOCK_TAGS]):
+            tag.insert_before("\n")
+        text = fragment.get_text()
+    else:
+        text = html_module.unescape(text)
+    return _dedupe([p for p in (_norm(line) for line in text.splitlines()) if p])
+
+
+def _standfirsts(
+    blocks: list[_Block], parent: list[int], summaries: Iterable[str], th: BodyThresholds
+) -> set[int]:
+    """Return the ids of blocks that repeat the page's description outside the element
+    holding most of the body's prose (a deck above the story, a teaser in a card)."""
+    wanted = {s for s in (_simplify(x) for x in summaries) if len(s) >= 30}
+    if not wanted:
+        return set()
+    mass: dict[int, int] = {}
+    for block in blocks:
+        if _is_good(block, th):
+            mass[parent[block.owner]] = mass.get(parent[block.owner], 0) + block.chars
+    body_parent = max(mass, key=mass.__getitem__) if mass else -1
+    return {
+        id(b) for b in blocks if parent[b.owner] != body_parent and _simplify(b.text) in wanted
+    }
 
 
 def _teaser_cards(
