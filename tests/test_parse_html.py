@@ -199,6 +199,32 @@ def test_scripted_page_falls_back_to_json_ld_article_body() -> None:
     ]
 
 
+def test_live_blog_keeps_every_entry() -> None:
+    article = load("live_blog.html")
+    # No entry is taken for "the main article"; entry times may stay as lines of their own.
+    assert [p[:20] for p in article.paragraphs if len(p) > 40] == [
+        "Turnout in the capit",
+        "The first official c",
+        "Queues were still ou",
+        "Good evening and wel",
+    ]
+    assert "Copyright" not in body(article)
+
+
+@pytest.mark.parametrize("line", ["Publicidade", "Anzeige", "Реклама", "Partager",
+                                  "Notícias relacionadas", "Vous aimerez aussi"])
+def test_furniture_lines_in_other_languages_are_dropped(line: str) -> None:
+    page = f"<html><body><div>{LONG_P}<p>{line}</p>{LONG_P.replace('Monday', 'Friday')}</div>"
+    assert line not in parse_html(page + "</body></html>").paragraphs
+
+
+def test_title_in_angle_brackets_is_prose_not_markup() -> None:
+    page = f"<html><body><div>{LONG_P}<p>&lt;The Palace: A Tale&gt;</p>{LONG_P}</div></body></html>"
+    assert "<The Palace: A Tale>" in parse_html(page).paragraphs
+    markup = f"<html><body><div>{LONG_P}<p>&lt;div class=x&gt;</p></div></body></html>"
+    assert "<div class=x>" not in parse_html(markup).paragraphs
+
+
 def test_cp1252_page_with_meta_charset() -> None:
     raw = (FIXTURES / "legacy_cp1252.html").read_bytes()
     with pytest.raises(UnicodeDecodeError):

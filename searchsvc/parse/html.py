@@ -154,6 +154,22 @@ _BOILERPLATE = re.compile(
     r"\d+ (comments?|shares?|min(ute)?s? read)|(\d+ )?min(ute)?s? read)$",
     re.I,
 )
+# The same furniture in other languages: ad labels, "share", "related", "you may also
+# like". ("Read also" lines are not: on the development pages one was part of the marked
+# article text.)
+_BOILERPLATE_INTL = re.compile(
+    r"^(?:publicidad|publicidade|publicit\u00e9|pubblicit\u00e0|werbung|anzeige|reklame|reklama|"
+    r"\u0440\u0435\u043a\u043b\u0430\u043c\u0430|advertentie|annons|mainos|\u5e7f\u544a|\u5e83\u544a|"
+    r"\uad11\uace0|"
+    r"compartilhe|compartilhar|compartir|partager|teilen|condividi|"
+    r"\u043f\u043e\u0434\u0435\u043b\u0438\u0442\u044c\u0441\u044f|"
+    r"(?:not\u00edcias|artigos|posts|art\u00edculos|noticias) relacionad[oa]s:?|"
+    r"articles? (?:similaires|li\u00e9s):?|\u00e4hnliche artikel:?|articoli correlati:?|"
+    r"(?:voc\u00ea|voce) (?:tamb\u00e9m )?pode gostar\b.*|vous (?:aimerez|aimeriez) aussi\b.*|"
+    r"das k\u00f6nnte sie auch interessieren\b.*|te puede interesar\b.*|"
+    r"potrebbe interessarti\b.*)$",
+    re.I,
+)
 _STAMP_START = re.compile(
     r"(?i)(?:last )?(?:updated|published|posted|modified)\b|"
     r"by [^|\u2022\u00b7]{2,60}[|\u2022\u00b7]"
@@ -165,8 +181,10 @@ _BYLINE = re.compile(
 )
 
 # A line that is only a URL, a timestamp or markup shown as text.
+# Markup is a lower-case tag name: "<The Palace>" is a title in angle brackets, not a tag.
 _NOT_PROSE = re.compile(
-    r"^(?:(?:https?://|www\.)\S+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.+-]+Z?)?|<[a-z!/][^>]*>.*)$", re.I
+    r"^(?:(?i:(?:https?://|www\.)\S+)|\d{4}-\d{2}-\d{2}(?:[T ][\d:.+-]+Z?)?|"
+    r"<(?:[a-z][a-z0-9]*(?:[\s/][^>]*)?|![^>]*|/[a-z][a-z0-9]*\s*)>.*)$"
 )
 
 # Photo credits closing a caption, cookie notices.
@@ -1094,7 +1112,11 @@ def _extract_body(
             continue
         if block.kind == "h1":
             continue
-        if block.chars < 120 and (_BOILERPLATE.match(block.text) or _BYLINE.match(block.text)):
+        if block.chars < 120 and (
+            _BOILERPLATE.match(block.text)
+            or _BOILERPLATE_INTL.match(block.text)
+            or _BYLINE.match(block.text)
+        ):
             continue
         if block.chars < 300 and _simplify(block.text) in titles:
             continue
