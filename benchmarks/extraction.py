@@ -13,17 +13,20 @@ empty truth is perfect), averaged over pages, then F1 = 2PR/(P+R).
 
 Printed:
 
-- ``ours``: our extractor with its default thresholds on every page (in-sample: the
+- ``ours``: our extractor with its default tuning on every page (in-sample: the
   rules were written looking at these pages), with the share of pages where a headline,
   a date and a canonical URL were found.
 - ``trafilatura``: the same scoring of ``trafilatura.extract`` on the same bytes, as a
   reference (a benchmark-only dependency: ``pip install -e '.[bench]'``; the line says so
   when it is missing).
 - Leave-site-out cross-validation (``--folds``, default 5): pages are grouped by site so
-  that no site is in both a training and a held-out fold; for each fold the thresholds
-  (``BodyThresholds``) are chosen among a grid of variants by F1 on the training folds
-  and scored on the held-out fold. Per fold and mean held-out F1 are printed beside the
-  defaults' and trafilatura's on the same fold.
+  that no site is in both a training and a held-out fold. For each fold every knob of
+  ``BodyTuning`` (thresholds, and switches for rules) is chosen on the training folds
+  alone; a rule stays on only if it gains there (on a tie it is turned off), so a rule
+  that only helps the held-out site's pages does not count for them. Per fold and mean
+  held-out F1 are printed beside the defaults' and trafilatura's on the same fold. This
+  measures the choice of thresholds and rules, not the writing of the rules, which was
+  done looking at all of these pages: unseen pages of other sites may score lower.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import math
 import re
 import sys
 import time
@@ -46,25 +50,47 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from searchsvc.errors import ParseError  # noqa: E402
-from searchsvc.parse.html import DEFAULT_THRESHOLDS, BodyThresholds, parse_html  # noqa: E402
+from searchsvc.parse.html import DEFAULT_TUNING, BodyTuning, parse_html  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "html"
 _TOKEN = re.compile(r"\w+")
 NGRAM = 4
 
-# One knob changed at a time: the candidates cross-validation chooses among.
-GRID: dict[str, tuple[float, ...]] = {
+# The values cross-validation may give each knob of ``BodyTuning`` besides its default.
+# A rule's "off" value comes first: on a tie on the training folds the rule is turned
+# off, so a rule stays on in a fold only if pages of other sites gain from it.
+OFF = math.inf
+GRID: dict[str, tuple[Any, ...]] = {
     "good_chars": (40, 80),
     "short": (0.15, 0.5),
     "penalty": (0.5, 2.0),
     "p_link_limit": (0.6, 0.9),
     "positive_bonus": (1.0, 2.0),
     "weak_keep": (0.6, 0.9),
-    "backoff": (0.1, 0.4),
-    "article_share": (0.25, 0.6),
-    "card_depth": (2, 4),
+    "backoff": (0.0, 0.1, 0.4),  # 0: never back off
+    "article_share": (OFF, 0.25, 0.6),  # OFF: no dominant-<article> rule
+    "card_depth": (0, 2, 4),  # 0: no teaser cards
+    "li_link_limit": (OFF, 0.1, 0.3),
+    "marked_share": (OFF, 0.3, 0.7),
+    "tightest_on_ties": (False,),
+    "titled_article": (False,),
+    "drop_standfirsts": (False,),
+    "scripted_chars": (0,),
 }
-
+# Knobs whose first GRID value turns a rule off (ties go to it rather than the default).
+RULE_KNOBS = frozenset(
+    {
+        "backoff",
+        "article_share",
+        "card_depth",
+        "li_link_limit",
+        "marked_share",
+        "tightest_on_ties",
+        "titled_article",
+        "drop_standfirsts",
+        "scripted_chars",
+    }
+)
 
 @dataclasses.dataclass(frozen=True)
 class Page:
@@ -154,15 +180,15 @@ def _score(page: Page, body: str, seconds: float, **extra: Any) -> dict[str, Any
 
 
 def run_ours(
-    pages: Sequence[Page], thresholds: BodyThresholds = DEFAULT_THRESHOLDS
+    pages: Sequence[Page], tuning: BodyTuning = DEFAULT_TUNING
 ) -> list[dict[str, Any]]:
-    """Return one scored row per page for our extractor with ``thresholds``."""
+    """Return one scored row per page for our extractor with ``tuning``."""
     rows: list[dict[str, Any]] = []
     for page in pages:
         t0 = time.perf_counter()
         error = None
         try:
-            article = parse_html(page.raw, thresholds=thresholds)
+            article = parse_html(page.raw, tuning=tuning)
             body = "\n\n".join(article.paragraphs)
             title, date, url = article.title, article.date, article.url
         except ParseError as exc:
@@ -182,12 +208,12 @@ def evaluate(pages: Path, truth_file: Path) -> tuple[list[dict[str, Any]], float
     return rows, time.perf_counter() - started
 
 
-def trafilatura_extractor() -> Callable[[bytes], str] | None:
-    """Return a function running trafilatura on raw page bytes, or None if not installed."""
+def trafilatura_extractor() -> Callable[[bytes], str] | str:
+    """Return a function running trafilatura on raw page bytes, or why it cannot run."""
     try:
         trafilatura = importlib.import_module("trafilatura")
-    except ImportError:
-        return None
+    except ImportError as exc:
+        return f"{type(exc).__name__}: {exc}"
 
     def extract(raw: bytes) -> str:
         return trafilatura.extract(raw, include_comments=False) or ""
@@ -229,15 +255,17 @@ def site_folds(pages: Sequence[Page], k: int) -> list[list[int]]:
     return [sorted(f) for f in folds]
 
 
-def candidates() -> list[tuple[str, BodyThresholds]]:
-    """Return the threshold variants cross-validation chooses among, defaults first."""
-    out = [("defaults", DEFAULT_THRESHOLDS)]
-    for name, values in GRID.items():
-        kind = type(getattr(DEFAULT_THRESHOLDS, name))
-        for value in values:
-            variant = dataclasses.replace(DEFAULT_THRESHOLDS, **{name: kind(value)})
-            out.append((f"{name}={value:g}", variant))
-    return out
+def _label(name: str, value: Any) -> str:
+    if value is OFF or value is False:
+        return f"{name}=off"
+    return f"{name}={value:g}" if isinstance(value, float | int) else f"{name}={value}"
+
+
+def _variant(name: str, value: Any) -> BodyTuning:
+    default = getattr(DEFAULT_TUNING, name)
+    if isinstance(default, bool) or value is OFF:
+        return dataclasses.replace(DEFAULT_TUNING, **{name: value})
+    return dataclasses.replace(DEFAULT_TUNING, **{name: type(default)(value)})
 
 
 def cross_validate(
@@ -246,45 +274,55 @@ def cross_validate(
     reference: list[dict[str, Any]] | None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    """Leave-site-out cross-validation of the thresholds; return per-fold and mean figures.
+    """Leave-site-out cross-validation of ``BodyTuning``; return per-fold and mean figures.
 
-    Every candidate is run once on every page; for each fold the candidate with the best
-    F1 on the other folds' pages is chosen (the defaults win ties) and scored on the fold.
+    Each knob's variants (``GRID``) are run once on every page. For each fold, every knob
+    independently takes the value with the best F1 on the other folds' pages (ties: a
+    rule's "off" value, else the default); the combination is then run on the fold's own
+    pages, which played no part in choosing it.
     """
-    options = candidates()
-    results: list[list[dict[str, Any]]] = []
-    for n, (label, thresholds) in enumerate(options, 1):
-        progress(f"cv: candidate {n}/{len(options)} {label}")
-        results.append(run_ours(pages, thresholds))
-    folds = site_folds(pages, k)
+    variants = [(name, value) for name, values in GRID.items() for value in values]
+    progress(f"cv: defaults (1/{len(variants) + 1})")
+    defaults = run_ours(pages)
+    results: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    for n, (name, value) in enumerate(variants, 2):
+        progress(f"cv: {_label(name, value)} ({n}/{len(variants) + 1})")
+        results[name, value] = run_ours(pages, _variant(name, value))
     per_fold = []
     held_out_rows: list[dict[str, Any]] = []
-    for f, fold in enumerate(folds):
+    for f, fold in enumerate(site_folds(pages, k)):
         held = set(fold)
         train = [i for i in range(len(pages)) if i not in held]
-        train_f1 = [pooled_f1(rows[i] for i in train) for rows in results]
-        chosen = max(range(len(options)), key=lambda c: (train_f1[c], -c))
-        fold_rows = [results[chosen][i] for i in fold]
+        base = pooled_f1(defaults[i] for i in train)
+        chosen: dict[str, Any] = {}
+        for name, values in GRID.items():
+            scored = [(pooled_f1(results[name, v][i] for i in train), v) for v in values]
+            best_f1, best_value = max(scored, key=lambda x: x[0])  # first of equals wins
+            rule_off_ties = name in RULE_KNOBS and best_value == values[0]
+            if best_f1 > base or (best_f1 == base and rule_off_ties):
+                chosen[name] = best_value
+        tuning = dataclasses.replace(DEFAULT_TUNING, **chosen)
+        progress(f"cv: fold {f + 1}: held-out pages with the chosen tuning")
+        fold_pages = [pages[i] for i in fold]
+        fold_rows = run_ours(fold_pages, tuning) if chosen else [defaults[i] for i in fold]
         held_out_rows.extend(fold_rows)
         per_fold.append(
             {
                 "fold": f + 1,
                 "pages": len(fold),
-                "sites": len({site(pages[i].source_url) for i in fold}),
-                "chosen": options[chosen][0],
-                "train_f1": train_f1[chosen],
+                "sites": len({site(p.source_url) for p in fold_pages}),
+                "chosen": [_label(n, v) for n, v in chosen.items()],
                 "held_out_f1": pooled_f1(fold_rows),
-                "defaults_f1": pooled_f1(results[0][i] for i in fold),
+                "defaults_f1": pooled_f1(defaults[i] for i in fold),
                 "reference_f1": pooled_f1(reference[i] for i in fold) if reference else None,
             }
         )
+    n = len(per_fold)
     return {
         "folds": per_fold,
-        "mean_held_out_f1": sum(x["held_out_f1"] for x in per_fold) / len(per_fold),
+        "mean_held_out_f1": sum(x["held_out_f1"] for x in per_fold) / n,
         "pooled_held_out_f1": pooled_f1(held_out_rows),
-        "mean_reference_f1": (
-            sum(x["reference_f1"] for x in per_fold) / len(per_fold) if reference else None
-        ),
+        "mean_reference_f1": sum(x["reference_f1"] for x in per_fold) / n if reference else None,
     }
 
 
@@ -308,13 +346,13 @@ def _reference_line(rows: list[dict[str, Any]]) -> str:
 
 
 def _print_cv(cv: dict[str, Any], k: int) -> None:
-    print(f"leave-site-out cross-validation, {k} folds (thresholds chosen on training folds):")
+    print(f"leave-site-out cross-validation, {k} folds (tuning chosen on the training folds):")
     for x in cv["folds"]:
         ref = f" trafilatura={x['reference_f1']:.4f}" if x["reference_f1"] is not None else ""
         print(
             f"  fold {x['fold']}: pages={x['pages']:<3} sites={x['sites']:<3} "
-            f"chosen={x['chosen']:<20} train={x['train_f1']:.4f} "
-            f"held-out={x['held_out_f1']:.4f} defaults={x['defaults_f1']:.4f}{ref}"
+            f"held-out={x['held_out_f1']:.4f} (defaults {x['defaults_f1']:.4f}){ref}  "
+            f"chosen: {', '.join(x['chosen']) or 'defaults'}"
         )
     ref = cv["mean_reference_f1"]
     print(
@@ -359,10 +397,10 @@ def main(argv: list[str] | None = None) -> int:
     reference = None
     if not args.no_reference:
         extract = trafilatura_extractor()
-        if extract is None:
+        if isinstance(extract, str):
             print(
-                f"{'trafilatura':<12} not installed: no reference score "
-                "(pip install -e '.[bench]', or make bench-extraction)"
+                f"{'trafilatura':<12} NOT INSTALLED, no reference score ({extract}); "
+                "install it with: pip install -e '.[bench]' (make bench-extraction does)"
             )
         else:
             reference = run_reference(pages, extract)

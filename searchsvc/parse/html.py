@@ -118,9 +118,10 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 @dataclass(frozen=True)
-class BodyThresholds:
-    """The numeric knobs of body extraction (defaults are round values, chosen by
-    cross-validation on the development pages: see ``benchmarks/extraction.py --cv``)."""
+class BodyTuning:
+    """The knobs of body extraction: thresholds, and switches for the rules that a
+    benchmark's cross-validation may turn off (``benchmarks/extraction.py``). Callers keep
+    the defaults, which are round values."""
 
     good_chars: int = 60  # a block this long with few links is prose
     short: float = 0.3  # weight per character of shorter lines without links
@@ -130,12 +131,16 @@ class BodyThresholds:
     weak_keep: float = 0.8  # weak furniture holding this share of the page's prose is kept
     backoff: float = 0.25  # ignore weak furniture if dropping it loses 75% of the prose
     article_share: float = 0.4  # a main <article> must hold this share of the container score
-    card_depth: int = 3  # levels above a block that may form a teaser card
+    card_depth: int = 3  # levels above a block that may form a teaser card (0: no cards)
     li_link_limit: float = 0.2  # a list item this linked is a teaser, not prose
     marked_share: float = 0.5  # an itemprop=articleBody element holding this share is the body
+    tightest_on_ties: bool = True  # of containers that score the same, take the innermost
+    titled_article: bool = True  # the one <article> holding the headline is the main one
+    drop_standfirsts: bool = True  # a block repeating the meta description off the body
+    scripted_chars: int = 200  # less body text than this: read JSON-LD articleBody instead
 
 
-DEFAULT_THRESHOLDS = BodyThresholds()
+DEFAULT_TUNING = BodyTuning()
 
 # Short lines that are page furniture wherever they appear.
 _BOILERPLATE = re.compile(
@@ -203,14 +208,14 @@ def parse_html(
     data: bytes | str,
     *,
     declared_encoding: str | None = None,
-    thresholds: BodyThresholds = DEFAULT_THRESHOLDS,
+    tuning: BodyTuning = DEFAULT_TUNING,
 ) -> Article:
     """Return the article in an HTML page: headline, metadata and body paragraphs.
 
     ``data`` is the raw page (bytes are decoded using a BOM, UTF-8, ``declared_encoding``
     or the page's own ``<meta charset>``, then guesses). The result has ``format="html"``,
     ``id=""`` and ``path=None``. Raises ``ParseError`` (and nothing else) when the input is
-    empty, not HTML, or has no article text. ``thresholds`` tunes body extraction (the
+    empty, not HTML, or has no article text. ``tuning`` sets the body-extraction knobs (the
     benchmark's cross-validation varies it; callers keep the default).
     """
     try:
@@ -218,7 +223,7 @@ def parse_html(
         if text.count("<") > MAX_TAGS:
             return _parse_flat(text)
         try:
-            return _parse_tree(text, thresholds)
+            return _parse_tree(text, tuning)
         except RecursionError:
             return _parse_flat(text)
     except ParseError:
@@ -227,16 +232,16 @@ def parse_html(
         raise ParseError(f"could not read the HTML: {type(exc).__name__}: {exc}") from exc
 
 
-def _parse_tree(text: str, thresholds: BodyThresholds) -> Article:
+def _parse_tree(text: str, tuning: BodyTuning) -> Article:
     with warnings.catch_warnings():
         # Files are read as web pages on purpose, even when they look like XML.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "lxml")
     meta = _extract_metadata(soup)
     paragraphs = _extract_body(
-        soup, meta.get("title_candidates", []), thresholds, meta.get("summaries", [])
+        soup, meta.get("title_candidates", []), tuning, meta.get("summaries", [])
     )
-    if sum(len(p) for p in paragraphs) < _SCRIPTED_PAGE_CHARS and meta.get("ld_body"):
+    if sum(len(p) for p in paragraphs) < tuning.scripted_chars and meta.get("ld_body"):
         # The page draws its text with a script; its JSON-LD still carries the body.
         paragraphs = _ld_paragraphs(meta["ld_body"]) or paragraphs
     if not paragraphs:
@@ -1015,12 +1020,12 @@ _KINDS = frozenset({"p", "li", "blockquote", "pre", "tr", "dd", "dt", "h1", "h2"
 
 
 
-def _link_limit(block: _Block, th: BodyThresholds) -> float:
+def _link_limit(block: _Block, th: BodyTuning) -> float:
     """Return the link density above which a block is a link list, not prose."""
     return th.p_link_limit if block.kind == "p" else 0.5
 
 
-def _block_weight(block: _Block, th: BodyThresholds) -> float:
+def _block_weight(block: _Block, th: BodyTuning) -> float:
     if block.kind in _HEADINGS:
         return 0.0
     density = block.link_density
@@ -1038,7 +1043,7 @@ def _block_weight(block: _Block, th: BodyThresholds) -> float:
 def _extract_body(
     soup: BeautifulSoup,
     title_candidates: Iterable[str],
-    th: BodyThresholds,
+    th: BodyTuning,
     summaries: Iterable[str] = (),
 ) -> list[str]:
     """Return the article body's paragraphs (empty when the page has no text).
@@ -1090,7 +1095,7 @@ def _extract_body(
             value *= th.positive_bonus
         return value
 
-    best = max(range(n), key=lambda i: (adjusted(i), i))
+    best = max(range(n), key=lambda i: (adjusted(i), i if th.tightest_on_ties else -i))
     titles = {_simplify(t) for t in title_candidates if t}
     if score[best] <= 0:
         # No prose anywhere: keep every non-link block of the page.
@@ -1139,7 +1144,7 @@ def _main_article(
     inside: list[bool],
     best: int,
     titles: set[str],
-    th: BodyThresholds,
+    th: BodyTuning,
 ) -> int:
     """Narrow to one ``<article>`` when the container holds a main one among teasers: the
     one that dominates the others, or the top-scoring one that alone holds the headline.
@@ -1164,6 +1169,8 @@ def _main_article(
     top, second = articles[0], score[articles[1]]
     if score[top] >= th.article_share * score[best] and score[top] >= 2 * second:
         return top
+    if not th.titled_article:
+        return best
     titled = _titled_elements(walk, articles, titles)
     return top if titled == [top] else best
 
@@ -1185,7 +1192,7 @@ def _titled_elements(walk: _Walk, elements: list[int], titles: set[str]) -> list
 
 
 def _marked_body(
-    walk: _Walk, score: list[float], removed: list[bool], best: int, th: BodyThresholds
+    walk: _Walk, score: list[float], removed: list[bool], best: int, th: BodyTuning
 ) -> int:
     """Narrow to the element marked ``itemprop="articleBody"`` when it holds the body.
 
@@ -1201,9 +1208,6 @@ def _marked_body(
     within = _descendant_flags(walk.parent, top)
     others = sum(score[m] for m in marked if not within[m])
     return top if score[top] >= th.marked_share * (score[best] - others) else best
-
-
-_SCRIPTED_PAGE_CHARS = 200  # less body text than this in the HTML: try JSON-LD articleBody
 
 
 def _ld_paragraphs(text: str) -> list[str]:
@@ -1223,12 +1227,12 @@ def _ld_paragraphs(text: str) -> list[str]:
 
 
 def _standfirsts(
-    blocks: list[_Block], parent: list[int], summaries: Iterable[str], th: BodyThresholds
+    blocks: list[_Block], parent: list[int], summaries: Iterable[str], th: BodyTuning
 ) -> set[int]:
     """Return the ids of blocks that repeat the page's description outside the element
     holding most of the body's prose (a deck above the story, a teaser in a card)."""
     wanted = {s for s in (_simplify(x) for x in summaries) if len(s) >= 30}
-    if not wanted:
+    if not wanted or not th.drop_standfirsts:
         return set()
     mass: dict[int, int] = {}
     for block in blocks:
@@ -1241,7 +1245,7 @@ def _standfirsts(
 
 
 def _teaser_cards(
-    blocks: list[_Block], parent: list[int], container: int, th: BodyThresholds
+    blocks: list[_Block], parent: list[int], container: int, th: BodyTuning
 ) -> list[bool]:
     """Flag blocks inside small "cards": a linked headline plus a line or two of teaser."""
     first: dict[int, int] = {}
@@ -1268,12 +1272,12 @@ def _teaser_cards(
     return [any(node in cards for node in chain) for chain in chains]
 
 
-def _is_good(block: _Block, th: BodyThresholds) -> bool:
+def _is_good(block: _Block, th: BodyTuning) -> bool:
     return block.chars >= th.good_chars and block.link_density < 0.35
 
 
 def _furniture(
-    walk: _Walk, good: list[float], total_good: float, mode: int, th: BodyThresholds
+    walk: _Walk, good: list[float], total_good: float, mode: int, th: BodyTuning
 ) -> list[bool]:
     """Return, per element, whether it is page furniture to leave out.
 
