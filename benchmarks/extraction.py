@@ -76,6 +76,7 @@ GRID: dict[str, tuple[Any, ...]] = {
     "titled_article": (False,),
     "drop_standfirsts": (False,),
     "scripted_chars": (0,),
+    "tail_lines": (0, 2, 8),  # 0: no credit lines dropped
 }
 # Knobs whose first GRID value turns a rule off (ties go to it rather than the default).
 RULE_KNOBS = frozenset(
@@ -89,6 +90,7 @@ RULE_KNOBS = frozenset(
         "titled_article",
         "drop_standfirsts",
         "scripted_chars",
+        "tail_lines",
     }
 )
 

@@ -225,6 +225,30 @@ def test_title_in_angle_brackets_is_prose_not_markup() -> None:
     assert "<div class=x>" not in parse_html(markup).paragraphs
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reporting by Jane Roe; editing by John Doe",
+        "Associated Press writers Ann Lee and Bo Chan contributed to this report.",
+        "Sam Poe contributed reporting from Lisbon.",
+        "Write to Ann Lee at ann.lee@example.test",
+        "Follow @ExampleDeals on Twitter for more deals.",
+        "Ann Lee is a reporter for The Daily Example.",
+        "Get the day's top headlines every morning by subscribing to our newsletter.",
+    ],
+)
+def test_credit_and_bio_lines_closing_the_story_are_dropped(line: str) -> None:
+    page = f"<html><body><div>{LONG_P}{LONG_P.replace('Monday', 'Friday')}<p>{line}</p>"
+    assert parse_html(page + "</div></body></html>").paragraphs[-1].startswith("The council")
+
+
+def test_credit_like_sentence_inside_the_story_is_kept() -> None:
+    line = "Ann Lee is a reporter for The Daily Example, she told the court on Monday."
+    filler = "".join(LONG_P.replace("Monday", day) for day in ("Tue", "Wed", "Thu", "Fri", "Sat"))
+    page = f"<html><body><div>{LONG_P}<p>{line}</p>{filler}</div></body></html>"
+    assert line in parse_html(page).paragraphs
+
+
 def test_cp1252_page_with_meta_charset() -> None:
     raw = (FIXTURES / "legacy_cp1252.html").read_bytes()
     with pytest.raises(UnicodeDecodeError):

@@ -138,6 +138,7 @@ class BodyTuning:
     titled_article: bool = True  # the one <article> holding the headline is the main one
     drop_standfirsts: bool = True  # a block repeating the meta description off the body
     scripted_chars: int = 200  # less body text than this: read JSON-LD articleBody instead
+    tail_lines: int = 4  # credit and bio lines are dropped among this many last lines
 
 
 DEFAULT_TUNING = BodyTuning()
@@ -174,6 +175,19 @@ _BOILERPLATE_INTL = re.compile(
     r"das k\u00f6nnte sie auch interessieren\b.*|te puede interesar\b.*|"
     r"potrebbe interessarti\b.*)$",
     re.I,
+)
+# Lines that close a story without being part of it: credits, contact lines, the
+# author's bio, newsletter pitches. Only dropped among the body's last lines.
+_TAIL_CREDITS = re.compile(
+    r"(?i)^(?:(?:additional )?reporting by\b|editing by\b|writing by\b|"
+    r"(?:\w+ )?(?:associated press|ap|reuters|afp) (?:writers?|reporters?|contributed)\b)|"
+    r"\bcontributed (?:reporting|to this (?:report|story|article))\b|"
+    r"^(?:write to|email|e-mail|reach|contact|follow) (?:the (?:author|reporters?|writer)s? |"
+    r"us |@?\w+(?: \w+)? )?(?:at|on|via|@)\b|^follow @\w+|"
+    r"\b(?:sign up|subscribe|subscribing|join)\b.{0,80}\bnewsletter\b|"
+    r"^[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3} (?:is|was) (?:a|an|the) (?:[\w-]+ ){0,4}"
+    r"(?:reporter|writer|journalist|correspondent|editor|columnist|contributor|blogger)\b|"
+    r"^[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3} joined [\w .'-]{2,40} in (?:\w+ )?\d{4}\b"
 )
 _STAMP_START = re.compile(
     r"(?i)(?:last )?(?:updated|published|posted|modified)\b|"
@@ -1134,7 +1148,16 @@ def _extract_body(
         ):
             continue  # "Updated Nov. 19, 2019 8:21 am ET", "By Staff | May 1, 2019"
         out.append(block.text)
-    return _dedupe(out)
+    return _drop_tail_credits(_dedupe(out), th)
+
+
+def _drop_tail_credits(paragraphs: list[str], th: BodyTuning) -> list[str]:
+    """Return the paragraphs minus credit, contact and bio lines among the last few."""
+    if th.tail_lines <= 0:
+        return paragraphs
+    start = max(1, len(paragraphs) - th.tail_lines)
+    tail = [p for p in paragraphs[start:] if len(p) >= 300 or not _TAIL_CREDITS.search(p)]
+    return paragraphs[:start] + tail
 
 
 def _main_article(
