@@ -11,10 +11,21 @@ site-specific rule:
    navigation, sharing, comments, related stories, ads, cookie banners, newsletters...
    unless they hold most of the page's prose.
 3. Every block gets a weight: long prose with few links counts for its length,
-   link-heavy blocks (menus, lists of headlines) count against it. The element whose
-   subtree has the highest total weight is the article container.
-4. The container's blocks are returned in order, minus link lists, the headline and
-   short boilerplate lines ("Advertisement", "Share this", bylines...).
+   link-heavy blocks (menus, lists of headlines, teaser list items) count against it or
+   not at all. The element whose subtree has the highest total weight is the article
+   container (of equal ones, the innermost).
+4. The container is narrowed when the page says where its article is: to the one
+   ``<article>`` that dominates the others or alone holds the headline, and to the
+   element marked ``itemprop="articleBody"``.
+5. The container's blocks are returned in order, minus link lists, teaser cards, the
+   headline, a standfirst repeating the meta description, short boilerplate lines
+   ("Advertisement", "Share this", bylines, datelines, in several languages) and, among
+   the last lines, credits, contact lines and the author's bio.
+6. A page that draws its text with a script (less than 200 characters of body in the
+   HTML) is read from its JSON-LD ``articleBody`` instead.
+
+The knobs (thresholds, and switches for the rules of 3-6) are ``BodyTuning``; how they
+were checked is in ``docs/extraction.md``.
 
 Limits: inputs above ``MAX_INPUT_BYTES`` (20 MB) are cut to that size before decoding;
 pages with more than ``MAX_TAGS`` (300,000) ``<`` characters, and any page whose tree hits
