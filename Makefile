@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 INDEX  ?= index
 PORT   ?= 8000
 BENCH_ARGS ?=
+EXTRACTION_ARGS ?=
 
 .PHONY: install dev run index serve test lint bench bench-extraction bench-entities train-ner clean
 
@@ -40,8 +41,12 @@ lint: dev
 test: dev lint
 	$(BIN)/python -m pytest
 
-bench-extraction: install
-	$(BIN)/python benchmarks/extraction.py
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+bench-extraction: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/extraction.py $(EXTRACTION_ARGS)
 
 bench-entities: install
 	$(BIN)/python benchmarks/entities.py

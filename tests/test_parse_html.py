@@ -142,6 +142,113 @@ def test_cards_sidebar_hidden_copy_and_json_ld_graph() -> None:
     assert article.source == "Tech Pulse"
 
 
+def test_itemprop_article_body_is_the_body_among_other_prose() -> None:
+    article = load("microdata_body.html")
+    assert len(article.paragraphs) == 3
+    assert article.paragraphs[0].startswith("Engineers finished repairing the old river dam")
+    assert article.paragraphs[-1].startswith("Anglers, who had been kept away")
+    # Prose beside the marked body, and the hidden microdata copy, are left out.
+    assert "late harvest" not in body(article)
+
+
+def test_main_article_is_the_one_holding_the_headline_among_teasers() -> None:
+    article = load("teaser_articles.html")
+    assert [p[:30] for p in article.paragraphs] == [
+        "Depois de dois anos apagado, o",
+        "A reparação custou meio milhão",
+    ]
+
+
+def test_teaser_ticker_and_standfirst_are_left_out() -> None:
+    article = load("ticker_and_deck.html")
+    assert [p[:30] for p in article.paragraphs] == [
+        "Councillors voted 41 to 12 on ",
+        "Construction will start next y",
+        "Opponents argued that the mone",
+    ]
+
+
+def test_first_paragraph_repeating_the_description_is_kept() -> None:
+    lead = "The city council has approved a tram line to the airport, to open in 2027."
+    page = (
+        f'<html><head><meta name="description" content="{lead}"></head><body>'
+        f'<div class="story"><p>{lead}</p>{LONG_P}{LONG_P.replace("Monday", "Tuesday")}'
+        "</div></body></html>"
+    )
+    assert parse_html(page).paragraphs[0] == lead
+
+
+def test_scripted_page_falls_back_to_json_ld_article_body() -> None:
+    article = load("scripted_page.html")
+    assert article.paragraphs == [
+        "The central library will stay open until ten in the evening from October, the city "
+        "said on Thursday.",
+        "Students had asked for longer hours for years, and a petition last spring gathered "
+        "more than four thousand signatures.",
+        "The extra hours will be paid for by closing two rarely used reading rooms in the annex.",
+    ]
+    # HTML inside articleBody is read as paragraphs, tags and entities dropped.
+    page = (
+        '<html><head><script type="application/ld+json">{"@type": "Article", '
+        '"articleBody": "<p>First &amp; foremost, the <b>bridge</b> is open.</p>'
+        '<p>Second paragraph.</p>"}</script></head><body><div id="root"></div></body></html>'
+    )
+    assert parse_html(page).paragraphs == [
+        "First & foremost, the bridge is open.",
+        "Second paragraph.",
+    ]
+
+
+def test_live_blog_keeps_every_entry() -> None:
+    article = load("live_blog.html")
+    # No entry is taken for "the main article"; entry times may stay as lines of their own.
+    assert [p[:20] for p in article.paragraphs if len(p) > 40] == [
+        "Turnout in the capit",
+        "The first official c",
+        "Queues were still ou",
+        "Good evening and wel",
+    ]
+    assert "Copyright" not in body(article)
+
+
+@pytest.mark.parametrize("line", ["Publicidade", "Anzeige", "Реклама", "Partager",
+                                  "Notícias relacionadas", "Vous aimerez aussi"])
+def test_furniture_lines_in_other_languages_are_dropped(line: str) -> None:
+    page = f"<html><body><div>{LONG_P}<p>{line}</p>{LONG_P.replace('Monday', 'Friday')}</div>"
+    assert line not in parse_html(page + "</body></html>").paragraphs
+
+
+def test_title_in_angle_brackets_is_prose_not_markup() -> None:
+    page = f"<html><body><div>{LONG_P}<p>&lt;The Palace: A Tale&gt;</p>{LONG_P}</div></body></html>"
+    assert "<The Palace: A Tale>" in parse_html(page).paragraphs
+    markup = f"<html><body><div>{LONG_P}<p>&lt;div class=x&gt;</p></div></body></html>"
+    assert "<div class=x>" not in parse_html(markup).paragraphs
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reporting by Jane Roe; editing by John Doe",
+        "Associated Press writers Ann Lee and Bo Chan contributed to this report.",
+        "Sam Poe contributed reporting from Lisbon.",
+        "Write to Ann Lee at ann.lee@example.test",
+        "Follow @ExampleDeals on Twitter for more deals.",
+        "Ann Lee is a reporter for The Daily Example.",
+        "Get the day's top headlines every morning by subscribing to our newsletter.",
+    ],
+)
+def test_credit_and_bio_lines_closing_the_story_are_dropped(line: str) -> None:
+    page = f"<html><body><div>{LONG_P}{LONG_P.replace('Monday', 'Friday')}<p>{line}</p>"
+    assert parse_html(page + "</div></body></html>").paragraphs[-1].startswith("The council")
+
+
+def test_credit_like_sentence_inside_the_story_is_kept() -> None:
+    line = "Ann Lee is a reporter for The Daily Example, she told the court on Monday."
+    filler = "".join(LONG_P.replace("Monday", day) for day in ("Tue", "Wed", "Thu", "Fri", "Sat"))
+    page = f"<html><body><div>{LONG_P}<p>{line}</p>{filler}</div></body></html>"
+    assert line in parse_html(page).paragraphs
+
+
 def test_cp1252_page_with_meta_charset() -> None:
     raw = (FIXTURES / "legacy_cp1252.html").read_bytes()
     with pytest.raises(UnicodeDecodeError):
@@ -340,7 +447,7 @@ def test_ten_thousand_nested_divs() -> None:
 def test_recursion_error_falls_back_to_flat_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     import searchsvc.parse.html as module
 
-    def explode(text: str) -> Article:
+    def explode(text: str, *args: object) -> Article:
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(module, "_parse_tree", explode)

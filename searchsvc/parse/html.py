@@ -11,10 +11,21 @@ site-specific rule:
    navigation, sharing, comments, related stories, ads, cookie banners, newsletters...
    unless they hold most of the page's prose.
 3. Every block gets a weight: long prose with few links counts for its length,
-   link-heavy blocks (menus, lists of headlines) count against it. The element whose
-   subtree has the highest total weight is the article container.
-4. The container's blocks are returned in order, minus link lists, the headline and
-   short boilerplate lines ("Advertisement", "Share this", bylines...).
+   link-heavy blocks (menus, lists of headlines, teaser list items) count against it or
+   not at all. The element whose subtree has the highest total weight is the article
+   container (of equal ones, the innermost).
+4. The container is narrowed when the page says where its article is: to the one
+   ``<article>`` that dominates the others or alone holds the headline, and to the
+   element marked ``itemprop="articleBody"``.
+5. The container's blocks are returned in order, minus link lists, teaser cards, the
+   headline, a standfirst repeating the meta description, short boilerplate lines
+   ("Advertisement", "Share this", bylines, datelines, in several languages) and, among
+   the last lines, credits, contact lines and the author's bio.
+6. A page that draws its text with a script (less than 200 characters of body in the
+   HTML) is read from its JSON-LD ``articleBody`` instead.
+
+The knobs (thresholds, and switches for the rules of 3-6) are ``BodyTuning``; how they
+were checked is in ``docs/extraction.md``.
 
 Limits: inputs above ``MAX_INPUT_BYTES`` (20 MB) are cut to that size before decoding;
 pages with more than ``MAX_TAGS`` (300,000) ``<`` characters, and any page whose tree hits
@@ -31,6 +42,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,16 +126,33 @@ _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
-# Body scoring knobs (tuned on the development pages, kept round to avoid overfitting).
-_GOOD_CHARS = 60  # a block this long with few links is prose
-_SHORT = 0.3  # weight per character of shorter lines without links
-_PENALTY = 1.0  # weight per character (negative) of link-list blocks
-_P_LINK_LIMIT = 0.8  # a <p> is prose unless links cover more than this share of it
-_POSITIVE_BONUS = 1.5  # containers named article/content/story... score higher
-_WEAK_KEEP = 0.8  # weak furniture holding this share of the page's prose is kept
-_BACKOFF = 0.25  # ignore weak furniture if dropping it loses 75% of the prose
-_ARTICLE_SHARE = 0.4  # a main <article> must hold this share of the container score
-_CARD_DEPTH = 3  # levels above a block that may form a teaser card
+
+
+@dataclass(frozen=True)
+class BodyTuning:
+    """The knobs of body extraction: thresholds, and switches for the rules that a
+    benchmark's cross-validation may turn off (``benchmarks/extraction.py``). Callers keep
+    the defaults, which are round values."""
+
+    good_chars: int = 60  # a block this long with few links is prose
+    short: float = 0.3  # weight per character of shorter lines without links
+    penalty: float = 1.0  # weight per character (negative) of link-list blocks
+    p_link_limit: float = 0.8  # a <p> is prose unless links cover more than this share of it
+    positive_bonus: float = 1.5  # containers named article/content/story... score higher
+    weak_keep: float = 0.8  # weak furniture holding this share of the page's prose is kept
+    backoff: float = 0.25  # ignore weak furniture if dropping it loses 75% of the prose
+    article_share: float = 0.4  # a main <article> must hold this share of the container score
+    card_depth: int = 3  # levels above a block that may form a teaser card (0: no cards)
+    li_link_limit: float = 0.2  # a list item this linked is a teaser, not prose
+    marked_share: float = 0.5  # an itemprop=articleBody element holding this share is the body
+    tightest_on_ties: bool = True  # of containers that score the same, take the innermost
+    titled_article: bool = True  # the one <article> holding the headline is the main one
+    drop_standfirsts: bool = True  # a block repeating the meta description off the body
+    scripted_chars: int = 200  # less body text than this: read JSON-LD articleBody instead
+    tail_lines: int = 4  # credit and bio lines are dropped among this many last lines
+
+
+DEFAULT_TUNING = BodyTuning()
 
 # Short lines that are page furniture wherever they appear.
 _BOILERPLATE = re.compile(
@@ -142,6 +171,35 @@ _BOILERPLATE = re.compile(
     r"\d+ (comments?|shares?|min(ute)?s? read)|(\d+ )?min(ute)?s? read)$",
     re.I,
 )
+# The same furniture in other languages: ad labels, "share", "related", "you may also
+# like". ("Read also" lines are not: on the development pages one was part of the marked
+# article text.)
+_BOILERPLATE_INTL = re.compile(
+    r"^(?:publicidad|publicidade|publicit\u00e9|pubblicit\u00e0|werbung|anzeige|reklame|reklama|"
+    r"\u0440\u0435\u043a\u043b\u0430\u043c\u0430|advertentie|annons|mainos|\u5e7f\u544a|\u5e83\u544a|"
+    r"\uad11\uace0|"
+    r"compartilhe|compartilhar|compartir|partager|teilen|condividi|"
+    r"\u043f\u043e\u0434\u0435\u043b\u0438\u0442\u044c\u0441\u044f|"
+    r"(?:not\u00edcias|artigos|posts|art\u00edculos|noticias) relacionad[oa]s:?|"
+    r"articles? (?:similaires|li\u00e9s):?|\u00e4hnliche artikel:?|articoli correlati:?|"
+    r"(?:voc\u00ea|voce) (?:tamb\u00e9m )?pode gostar\b.*|vous (?:aimerez|aimeriez) aussi\b.*|"
+    r"das k\u00f6nnte sie auch interessieren\b.*|te puede interesar\b.*|"
+    r"potrebbe interessarti\b.*)$",
+    re.I,
+)
+# Lines that close a story without being part of it: credits, contact lines, the
+# author's bio, newsletter pitches. Only dropped among the body's last lines.
+_TAIL_CREDITS = re.compile(
+    r"(?i)^(?:(?:additional )?reporting by\b|editing by\b|writing by\b|"
+    r"(?:\w+ )?(?:associated press|ap|reuters|afp) (?:writers?|reporters?|contributed)\b)|"
+    r"\bcontributed (?:reporting|to this (?:report|story|article))\b|"
+    r"^(?:write to|email|e-mail|reach|contact|follow) (?:the (?:author|reporters?|writer)s? |"
+    r"us |@?\w+(?: \w+)? )?(?:at|on|via|@)\b|^follow @\w+|"
+    r"\b(?:sign up|subscribe|subscribing|join)\b.{0,80}\bnewsletter\b|"
+    r"^[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3} (?:is|was) (?:a|an|the) (?:[\w-]+ ){0,4}"
+    r"(?:reporter|writer|journalist|correspondent|editor|columnist|contributor|blogger)\b|"
+    r"^[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3} joined [\w .'-]{2,40} in (?:\w+ )?\d{4}\b"
+)
 _STAMP_START = re.compile(
     r"(?i)(?:last )?(?:updated|published|posted|modified)\b|"
     r"by [^|\u2022\u00b7]{2,60}[|\u2022\u00b7]"
@@ -153,8 +211,10 @@ _BYLINE = re.compile(
 )
 
 # A line that is only a URL, a timestamp or markup shown as text.
+# Markup is a lower-case tag name: "<The Palace>" is a title in angle brackets, not a tag.
 _NOT_PROSE = re.compile(
-    r"^(?:(?:https?://|www\.)\S+|\d{4}-\d{2}-\d{2}(?:[T ][\d:.+-]+Z?)?|<[a-z!/][^>]*>.*)$", re.I
+    r"^(?:(?i:(?:https?://|www\.)\S+)|\d{4}-\d{2}-\d{2}(?:[T ][\d:.+-]+Z?)?|"
+    r"<(?:[a-z][a-z0-9]*(?:[\s/][^>]*)?|![^>]*|/[a-z][a-z0-9]*\s*)>.*)$"
 )
 
 # Photo credits closing a caption, cookie notices.
@@ -169,20 +229,26 @@ _NOTICE = re.compile(
 # ---------------------------------------------------------------------------------------
 
 
-def parse_html(data: bytes | str, *, declared_encoding: str | None = None) -> Article:
+def parse_html(
+    data: bytes | str,
+    *,
+    declared_encoding: str | None = None,
+    tuning: BodyTuning = DEFAULT_TUNING,
+) -> Article:
     """Return the article in an HTML page: headline, metadata and body paragraphs.
 
     ``data`` is the raw page (bytes are decoded using a BOM, UTF-8, ``declared_encoding``
     or the page's own ``<meta charset>``, then guesses). The result has ``format="html"``,
     ``id=""`` and ``path=None``. Raises ``ParseError`` (and nothing else) when the input is
-    empty, not HTML, or has no article text.
+    empty, not HTML, or has no article text. ``tuning`` sets the body-extraction knobs (the
+    benchmark's cross-validation varies it; callers keep the default).
     """
     try:
         text = _to_text(data, declared_encoding)
         if text.count("<") > MAX_TAGS:
             return _parse_flat(text)
         try:
-            return _parse_tree(text)
+            return _parse_tree(text, tuning)
         except RecursionError:
             return _parse_flat(text)
     except ParseError:
@@ -191,13 +257,18 @@ def parse_html(data: bytes | str, *, declared_encoding: str | None = None) -> Ar
         raise ParseError(f"could not read the HTML: {type(exc).__name__}: {exc}") from exc
 
 
-def _parse_tree(text: str) -> Article:
+def _parse_tree(text: str, tuning: BodyTuning) -> Article:
     with warnings.catch_warnings():
         # Files are read as web pages on purpose, even when they look like XML.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "lxml")
     meta = _extract_metadata(soup)
-    paragraphs = _extract_body(soup, meta.get("title_candidates", []))
+    paragraphs = _extract_body(
+        soup, meta.get("title_candidates", []), tuning, meta.get("summaries", [])
+    )
+    if sum(len(p) for p in paragraphs) < tuning.scripted_chars and meta.get("ld_body"):
+        # The page draws its text with a script; its JSON-LD still carries the body.
+        paragraphs = _ld_paragraphs(meta["ld_body"]) or paragraphs
     if not paragraphs:
         raise ParseError("no article text found in the HTML")
     return _build_article(meta, paragraphs)
@@ -481,9 +552,13 @@ def _looks_like_url(text: str) -> bool:
     return bool(re.match(r"(?i)^(https?:)?//|^www\.", text))
 
 
+_SUMMARY_META = ("description", "og:description", "twitter:description")
+
+
 def _extract_metadata(soup: BeautifulSoup) -> dict[str, Any]:
     """Return title, date (ISO, and as written), source, url, author, the raw title
-    candidates and the warnings about a date or URL left out."""
+    candidates, the meta descriptions, the JSON-LD articleBody and the warnings about a
+    date or URL left out."""
     metas = _meta_map(soup)
     objects = _json_ld_objects(soup)
     articles = [o for o in objects if _types(o) & _ARTICLE_TYPES]
@@ -532,6 +607,12 @@ def _extract_metadata(soup: BeautifulSoup) -> dict[str, Any]:
     return {
         "title": title,
         "title_candidates": title_candidates,
+        "summaries": [metas[k] for k in _SUMMARY_META if metas.get(k)],
+        "ld_body": max(
+            (o["articleBody"] for o in articles if isinstance(o.get("articleBody"), str)),
+            key=len,
+            default="",
+        ),
         "date": date.iso if date else None,
         "date_original": date.original if date else date_unreadable,
         "source": source,
@@ -831,6 +912,7 @@ class _Walk:
         self.junk: list[int] = []  # furniture level: 0 or _WEAK ... _HIDDEN
         self.positive: list[bool] = []
         self.blocks: list[_Block] = []
+        self.marked: list[int] = []  # elements marked up as the article body (schema.org)
 
 
 # Furniture levels of an element.
@@ -934,6 +1016,8 @@ def _walk(root: Tag) -> _Walk:
             level, positive = _classify(node)
             walk.junk.append(level)
             walk.positive.append(positive)
+            if _attr(node, "itemprop").lower() == "articlebody":
+                walk.marked.append(index)
             if name in _BLOCK_TAGS:
                 flush()
                 owner_stack.append(index)
@@ -961,28 +1045,37 @@ _KINDS = frozenset({"p", "li", "blockquote", "pre", "tr", "dd", "dt", "h1", "h2"
 
 
 
-def _link_limit(block: _Block) -> float:
+def _link_limit(block: _Block, th: BodyTuning) -> float:
     """Return the link density above which a block is a link list, not prose."""
-    return _P_LINK_LIMIT if block.kind == "p" else 0.5
+    return th.p_link_limit if block.kind == "p" else 0.5
 
 
-def _block_weight(block: _Block) -> float:
+def _block_weight(block: _Block, th: BodyTuning) -> float:
     if block.kind in _HEADINGS:
         return 0.0
     density = block.link_density
-    if density > _link_limit(block):
-        return -_PENALTY * block.chars
-    if density > 0.5:
+    if density > _link_limit(block, th):
+        return -th.penalty * block.chars
+    if density > 0.5 or (block.kind == "li" and density >= th.li_link_limit):
         return 0.0
-    if block.chars >= _GOOD_CHARS and density < 0.35:
+    if block.chars >= th.good_chars and density < 0.35:
         return block.chars * (1.0 - density)
     if block.chars >= 20 and density < 0.2:
-        return _SHORT * block.chars
+        return th.short * block.chars
     return 0.0
 
 
-def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[str]:
-    """Return the article body's paragraphs (empty when the page has no text)."""
+def _extract_body(
+    soup: BeautifulSoup,
+    title_candidates: Iterable[str],
+    th: BodyTuning,
+    summaries: Iterable[str] = (),
+) -> list[str]:
+    """Return the article body's paragraphs (empty when the page has no text).
+
+    ``summaries`` are the page's meta descriptions: a block repeating one outside the
+    element that holds the body's paragraphs is a standfirst, not body text.
+    """
     root = soup.body if isinstance(soup.body, Tag) else soup
     walk = _walk(root)
     if not walk.blocks:
@@ -993,7 +1086,7 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
     # Prose held in each subtree, to protect big containers with unlucky class names.
     good = [0.0] * n
     for block in walk.blocks:
-        if block.chars >= _GOOD_CHARS and block.link_density < 0.35:
+        if _is_good(block, th):
             good[block.owner] += block.chars
     for i in range(n - 1, 0, -1):
         if parent[i] >= 0:
@@ -1003,9 +1096,9 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
     # Drop furniture; when that loses most of the prose, class names misled us (a layout
     # wrapper called "rail", a hidden wrapper shown by script): drop less.
     for mode in (2, 1, 0):
-        removed = _furniture(walk, good, total_good, mode)
-        kept_good = sum(b.chars for b in walk.blocks if not removed[b.owner] and _is_good(b))
-        if total_good == 0 or kept_good >= _BACKOFF * total_good:
+        removed = _furniture(walk, good, total_good, mode, th)
+        kept_good = sum(b.chars for b in walk.blocks if not removed[b.owner] and _is_good(b, th))
+        if total_good == 0 or kept_good >= th.backoff * total_good:
             break
 
     blocks = [b for b in walk.blocks if not removed[b.owner]]
@@ -1014,7 +1107,7 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
 
     score = [0.0] * n
     for block in blocks:
-        score[block.owner] += _block_weight(block)
+        score[block.owner] += _block_weight(block, th)
     for i in range(n - 1, 0, -1):
         if parent[i] >= 0 and not removed[i]:
             score[parent[i]] += score[i]
@@ -1024,30 +1117,36 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
             return float("-inf")
         value = score[i]
         if value > 0 and walk.positive[i]:
-            value *= _POSITIVE_BONUS
+            value *= th.positive_bonus
         return value
 
-    best = max(range(n), key=adjusted)
+    best = max(range(n), key=lambda i: (adjusted(i), i if th.tightest_on_ties else -i))
+    titles = {_simplify(t) for t in title_candidates if t}
     if score[best] <= 0:
         # No prose anywhere: keep every non-link block of the page.
         chosen = blocks
     else:
         inside = _descendant_flags(parent, best)
-        best = _main_article(walk, score, removed, inside, best)
+        best = _main_article(walk, score, removed, inside, best, titles, th)
+        best = _marked_body(walk, score, removed, best, th)
         inside = _descendant_flags(parent, best)
         chosen = [b for b in blocks if inside[b.owner]]
-    in_card = _teaser_cards(chosen, parent, best)
+    in_card = _teaser_cards(chosen, parent, best, th)
+    standfirsts = _standfirsts(chosen, parent, summaries, th)
 
-    titles = {_simplify(t) for t in title_candidates if t}
     out: list[str] = []
     for block, card in zip(chosen, in_card, strict=True):
-        if card:
+        if card or id(block) in standfirsts:
             continue
-        if block.link_density > _link_limit(block) and block.chars < 400:
+        if block.link_density > _link_limit(block, th) and block.chars < 400:
             continue
         if block.kind == "h1":
             continue
-        if block.chars < 120 and (_BOILERPLATE.match(block.text) or _BYLINE.match(block.text)):
+        if block.chars < 120 and (
+            _BOILERPLATE.match(block.text)
+            or _BOILERPLATE_INTL.match(block.text)
+            or _BYLINE.match(block.text)
+        ):
             continue
         if block.chars < 300 and _simplify(block.text) in titles:
             continue
@@ -1060,13 +1159,30 @@ def _extract_body(soup: BeautifulSoup, title_candidates: Iterable[str]) -> list[
         ):
             continue  # "Updated Nov. 19, 2019 8:21 am ET", "By Staff | May 1, 2019"
         out.append(block.text)
-    return _dedupe(out)
+    return _drop_tail_credits(_dedupe(out), th)
+
+
+def _drop_tail_credits(paragraphs: list[str], th: BodyTuning) -> list[str]:
+    """Return the paragraphs minus credit, contact and bio lines among the last few."""
+    if th.tail_lines <= 0:
+        return paragraphs
+    start = max(1, len(paragraphs) - th.tail_lines)
+    tail = [p for p in paragraphs[start:] if len(p) >= 300 or not _TAIL_CREDITS.search(p)]
+    return paragraphs[:start] + tail
 
 
 def _main_article(
-    walk: _Walk, score: list[float], removed: list[bool], inside: list[bool], best: int
+    walk: _Walk,
+    score: list[float],
+    removed: list[bool],
+    inside: list[bool],
+    best: int,
+    titles: set[str],
+    th: BodyTuning,
 ) -> int:
-    """Narrow to one ``<article>`` when the container holds a main one among teasers."""
+    """Narrow to one ``<article>`` when the container holds a main one among teasers: the
+    one that dominates the others, or the top-scoring one that alone holds the headline.
+    """
     articles = [
         i for i in range(best + 1, len(walk.parent))
         if inside[i] and walk.names[i] == "article" and not removed[i] and score[i] > 0
@@ -1085,12 +1201,86 @@ def _main_article(
         return best
     articles.sort(key=lambda i: -score[i])
     top, second = articles[0], score[articles[1]]
-    if score[top] >= _ARTICLE_SHARE * score[best] and score[top] >= 2 * second:
+    if score[top] >= th.article_share * score[best] and score[top] >= 2 * second:
         return top
-    return best
+    if not th.titled_article:
+        return best
+    titled = _titled_elements(walk, articles, titles)
+    return top if titled == [top] else best
 
 
-def _teaser_cards(blocks: list[_Block], parent: list[int], container: int) -> list[bool]:
+def _titled_elements(walk: _Walk, elements: list[int], titles: set[str]) -> list[int]:
+    """Return the elements (of a list of disjoint ones) holding a heading that is the
+    page's headline, in the list's order."""
+    wanted = set(elements)
+    found: set[int] = set()
+    for block in walk.blocks:
+        if block.kind not in _HEADINGS or _simplify(block.text) not in titles:
+            continue
+        node = block.owner
+        while node >= 0 and node not in wanted:
+            node = walk.parent[node]
+        if node >= 0:
+            found.add(node)
+    return [e for e in elements if e in found]
+
+
+def _marked_body(
+    walk: _Walk, score: list[float], removed: list[bool], best: int, th: BodyTuning
+) -> int:
+    """Narrow to the element marked ``itemprop="articleBody"`` when it holds the body.
+
+    Sites that mark up their body for search engines mark the body alone; the container
+    found by scoring may be wider (a duplicate copy for another layout, teasers around it).
+    """
+    inside = _descendant_flags(walk.parent, best)
+    marked = [m for m in walk.marked if inside[m] and not removed[m] and score[m] > 0]
+    if not marked:
+        return best
+    top = max(marked, key=lambda m: score[m])
+    # Other marked copies (one per layout, or in hidden microdata) do not count against it.
+    within = _descendant_flags(walk.parent, top)
+    others = sum(score[m] for m in marked if not within[m])
+    return top if score[top] >= th.marked_share * (score[best] - others) else best
+
+
+def _ld_paragraphs(text: str) -> list[str]:
+    """Return the paragraphs of a JSON-LD ``articleBody`` (plain text or HTML)."""
+    if re.search(r"<[A-Za-z/]", text):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fragment = BeautifulSoup(text, "lxml")
+        for tag in fragment.find_all(_SKIP_TAGS):
+            tag.decompose()
+        for tag in fragment.find_all(["br", *_BLOCK_TAGS]):
+            tag.insert_before("\n")
+        text = fragment.get_text()
+    else:
+        text = html_module.unescape(text)
+    return _dedupe([p for p in (_norm(line) for line in text.splitlines()) if p])
+
+
+def _standfirsts(
+    blocks: list[_Block], parent: list[int], summaries: Iterable[str], th: BodyTuning
+) -> set[int]:
+    """Return the ids of blocks that repeat the page's description outside the element
+    holding most of the body's prose (a deck above the story, a teaser in a card)."""
+    wanted = {s for s in (_simplify(x) for x in summaries) if len(s) >= 30}
+    if not wanted or not th.drop_standfirsts:
+        return set()
+    mass: dict[int, int] = {}
+    for block in blocks:
+        if _is_good(block, th):
+            mass[parent[block.owner]] = mass.get(parent[block.owner], 0) + block.chars
+    body_parent = max(mass, key=mass.__getitem__) if mass else -1
+    return {
+        id(b) for b in blocks if parent[b.owner] != body_parent and _simplify(b.text) in wanted
+    }
+
+
+def _teaser_cards(
+    blocks: list[_Block], parent: list[int], container: int, th: BodyTuning
+) -> list[bool]:
     """Flag blocks inside small "cards": a linked headline plus a line or two of teaser."""
     first: dict[int, int] = {}
     count: dict[int, int] = {}
@@ -1099,7 +1289,7 @@ def _teaser_cards(blocks: list[_Block], parent: list[int], container: int) -> li
     for k, block in enumerate(blocks):
         chain: list[int] = []
         node = block.owner
-        for _ in range(_CARD_DEPTH):
+        for _ in range(th.card_depth):
             if node < 0 or node == container:
                 break
             chain.append(node)
@@ -1116,11 +1306,13 @@ def _teaser_cards(blocks: list[_Block], parent: list[int], container: int) -> li
     return [any(node in cards for node in chain) for chain in chains]
 
 
-def _is_good(block: _Block) -> bool:
-    return block.chars >= _GOOD_CHARS and block.link_density < 0.35
+def _is_good(block: _Block, th: BodyTuning) -> bool:
+    return block.chars >= th.good_chars and block.link_density < 0.35
 
 
-def _furniture(walk: _Walk, good: list[float], total_good: float, mode: int) -> list[bool]:
+def _furniture(
+    walk: _Walk, good: list[float], total_good: float, mode: int, th: BodyTuning
+) -> list[bool]:
     """Return, per element, whether it is page furniture to leave out.
 
     ``mode`` 2 drops all furniture, 1 keeps weak furniture, 0 drops only comments (for
@@ -1144,9 +1336,9 @@ def _furniture(walk: _Walk, good: list[float], total_good: float, mode: int) -> 
         elif level == _HIDDEN:
             removed[i] = True
         elif level == _STRONG:
-            removed[i] = share < _WEAK_KEEP
+            removed[i] = share < th.weak_keep
         elif mode == 2:
-            removed[i] = not (share >= _WEAK_KEEP or walk.positive[i])
+            removed[i] = not (share >= th.weak_keep or walk.positive[i])
     return removed
 
 
