@@ -29,15 +29,18 @@ def day_counts(docs: np.ndarray, dates: np.ndarray, articles: ValueTable) -> Day
     doc_dates = dates[docs]
     dated = doc_dates != _UNDATED
     days = doc_dates[dated] // _USECS_PER_DAY
-    article_ids = articles.first_value(docs[dated])
     found: dict[str, tuple[int, int]] = {}
     if len(days):
-        unique_days, paragraphs = np.unique(days, return_counts=True)
-        pairs = np.unique(np.stack([days, article_ids]), axis=1)
-        art_days, art_counts = np.unique(pairs[0], return_counts=True)
+        article_ids = articles.first_value(docs[dated]) + 1  # -1 (none) becomes 0
+        # One int64 key per (day, article): distinct keys are the articles of a day.
+        span = int(article_ids.max()) + 1
+        first = int(days.min())
+        keys = np.unique((days - first) * span + article_ids)
+        art_days, art_counts = np.unique(keys // span, return_counts=True)
+        unique_days, paragraphs = np.unique(days - first, return_counts=True)
         per_day_articles = dict(zip(art_days.tolist(), art_counts.tolist(), strict=True))
         for day, count in zip(unique_days.tolist(), paragraphs.tolist(), strict=True):
-            found[_iso_day(day)] = (int(count), int(per_day_articles.get(day, 0)))
+            found[_iso_day(day + first)] = (int(count), int(per_day_articles.get(day, 0)))
     return DayCounts(days=found, undated=int((~dated).sum()), matched=int(len(docs)))
 
 

@@ -257,9 +257,13 @@ class WhooshSearchBackend:
     def day_counts(self, request: SearchRequest | None) -> DayCounts:
         """Return matching paragraphs and articles per day (whole index for None)."""
         with self._searcher() as (searcher, gen):
-            docs = self._request_docs(searcher, gen, request)
-            dates = gen.sort_keys(searcher).dates
-            return analytics.day_counts(docs, dates, gen.table("article_id", searcher))
+
+            def count() -> DayCounts:
+                docs = self._request_docs(searcher, gen, request)
+                dates = gen.sort_keys(searcher).dates
+                return analytics.day_counts(docs, dates, gen.table("article_id", searcher))
+
+            return gen.memo("day_counts", count) if request is None else count()
 
     def value_counts(
         self,

@@ -4,6 +4,7 @@ share: document sets, facet tables, sort keys and the scorer."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.index import Index
@@ -31,6 +32,7 @@ class Generation:
         self._sort_keys: SortKeys | None = None
         self._scorer: Scorer | None = None
         self._table_lock = threading.Lock()
+        self._memo: dict[str, Any] = {}
 
     def acquire(self) -> Searcher:
         with self._lock:
@@ -81,3 +83,12 @@ class Generation:
                     table = ValueTable.build(searcher, fieldname)
                     self._tables[fieldname] = table
         return table
+
+    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+        """Return what ``build`` returns, computed once for this index version (for
+        answers about the whole index, which only a new version changes)."""
+        if key not in self._memo:
+            with self._table_lock:
+                if key not in self._memo:
+                    self._memo[key] = build()
+        return self._memo[key]
