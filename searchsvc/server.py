@@ -196,6 +196,7 @@ def _worker(options: ServeOptions, sock: socket.socket, parent: int) -> None:
         server = _make_server(options, sock)
 
         def finish(*_: Any) -> None:
+            _stop_accepting(server)  # here, in the thread that runs the server's loop
             threading.Thread(target=_finish_and_exit, args=(server,), daemon=True).start()
 
         signal.signal(signal.SIGTERM, finish)
@@ -207,13 +208,38 @@ def _worker(options: ServeOptions, sock: socket.socket, parent: int) -> None:
         os._exit(code)
 
 
+def _socket_map(server: Any) -> dict[int, Any]:
+    """Return the dispatchers (listeners and connections) of a waitress server: one
+    listening socket gives a ``BaseWSGIServer``, several a ``MultiSocketServer``."""
+    from waitress.server import MultiSocketServer
+
+    return server.map if isinstance(server, MultiSocketServer) else server._map
+
+
+def _stop_accepting(server: Any) -> None:
+    """Stop taking connections from the shared socket (the other workers take them)."""
+    from waitress.server import BaseWSGIServer
+
+    for dispatcher in list(_socket_map(server).values()):
+        if isinstance(dispatcher, BaseWSGIServer):
+            dispatcher.accepting = False
+
+
 def _finish_and_exit(server: Any) -> None:
-    """Let the requests being answered finish (up to ``FINISH_SECONDS``), then exit."""
+    """Let the connections being answered finish (up to ``FINISH_SECONDS``), then
+    exit."""
+    from waitress.channel import HTTPChannel
+
     deadline = time.monotonic() + FINISH_SECONDS
     tasks = server.task_dispatcher
-    while time.monotonic() < deadline and (tasks.active_count or tasks.queue):
+
+    def busy() -> bool:
+        channels = list(_socket_map(server).values())
+        open_channels = any(isinstance(d, HTTPChannel) for d in channels)
+        return bool(tasks.active_count or tasks.queue or open_channels)
+
+    while time.monotonic() < deadline and busy():
         time.sleep(0.05)
-    time.sleep(0.1)  # the main loop sends the last responses
     os._exit(0)
 
 
