@@ -89,10 +89,13 @@ class Schemas:
 
     def __init__(self) -> None:
         self.components: dict[str, dict[str, Any]] = {}
+        self.types: dict[str, type] = {}  # component name -> its dataclass
 
     def ref(self, cls: type) -> dict[str, Any]:
         """Return a ``$ref`` to the component schema of dataclass ``cls`` (built once)."""
         name = COMPONENT_NAMES.get(cls, cls.__name__)
+        if self.types.setdefault(name, cls) is not cls:
+            raise TypeError(f"two dataclasses named {name}: {self.types[name]} and {cls}")
         if name not in self.components:
             self.components[name] = {}  # placeholder: a class may refer to itself
             self.components[name] = self.object(cls)
