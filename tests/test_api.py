@@ -191,7 +191,7 @@ def test_bad_parameters_are_400(client, params):
         ("/api/search", {"page": " 2"}),
         ("/api/search", {"facets": "101"}),
         ("/api/search", {"article": ""}),
-        ("/api/search", {"actor": ["x"] * (limits.MAX_FILTER_VALUES + 1)}),
+        ("/api/search", {"actor": [f"x{n}" for n in range(limits.MAX_FILTER_VALUES + 1)]}),
         ("/api/search", {"source": "s" * (limits.MAX_FILTER_CHARS + 1)}),
         ("/api/search", {"from": "2" * (limits.MAX_PARAM_CHARS + 1)}),
         ("/api/suggest", {"q": "0" * (limits.MAX_SUGGEST_CHARS + 1)}),
@@ -218,6 +218,14 @@ def test_flags_take_the_values_the_description_lists(client, params, expected):
 
     assert f"{A1}#1" in ids(expand="1") - ids()  # Ankara, in Turkey, only with expand
     assert (f"{A1}#1" in ids(**params)) is expected
+
+
+def test_the_most_filters_and_the_empty_add_a_filter_box_are_accepted(client):
+    actors = [f"x{n}" for n in range(limits.MAX_FILTER_VALUES)]
+    response = get(client, "/api/search", actor=[*actors, "", actors[0]])
+    assert response.status_code == 200
+    active = [f["value"] for f in response.get_json()["facets"]["actors"] if f["active"]]
+    assert sorted(active) == sorted(actors)
 
 
 def test_suggest_limit_at_its_maximum_and_plural_fields_are_accepted(client):

@@ -92,26 +92,30 @@ class Text(Param):
 
 @dataclass(frozen=True, kw_only=True)
 class Texts(Text):
-    """A repeatable string (``actor=a&actor=b``), at most ``max_values`` times."""
+    """A repeatable string (``actor=a&actor=b``) with at most ``max_values`` distinct
+    non-empty values. Empty values are ignored (the search form sends one from its
+    empty "add a filter" box), so the limit is in the description, not a ``maxItems``."""
 
     max_chars: int = limits.MAX_FILTER_CHARS
     max_values: int = limits.MAX_FILTER_VALUES
 
     def schema(self) -> dict[str, Any]:
         """Return an array schema of ``Text`` items."""
-        return {"type": "array", "items": super().schema(), "maxItems": self.max_values}
+        return {"type": "array", "items": super().schema()}
 
     def openapi(self) -> dict[str, Any]:
         """Return the Parameter Object (repeated as ``name=a&name=b``)."""
-        return {**super().openapi(), "style": "form", "explode": True}
+        spec = super().openapi()
+        spec["description"] += f" At most {self.max_values} distinct values."
+        return {**spec, "style": "form", "explode": True}
 
     def read_all(self, args: MultiDict) -> list[str]:
         """Return the distinct non-empty values, stripped, in the order given."""
-        raw = args.getlist(self.name)
-        if len(raw) > self.max_values:
+        values = [self.check(v).strip() for v in args.getlist(self.name)]
+        distinct = list(dict.fromkeys(v for v in values if v))
+        if len(distinct) > self.max_values:
             raise BadQuery(f"at most {self.max_values} {self.name} values")
-        values = [self.check(v).strip() for v in raw]
-        return list(dict.fromkeys(v for v in values if v))
+        return distinct
 
 
 @dataclass(frozen=True, kw_only=True)
