@@ -21,7 +21,7 @@ import schemathesis
 from searchsvc.web import create_app
 from tests.fixtures_search import build_sample_index
 
-pytestmark = pytest.mark.contract
+pytestmark = pytest.mark.api_contract
 
 MAX_EXAMPLES = 150
 CONFIG = schemathesis.Config.from_dict(
