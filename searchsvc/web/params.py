@@ -40,7 +40,6 @@ class Param:
 
     name: str
     description: str
-
     where: Literal["query", "path"] = "query"
 
     def schema(self) -> dict[str, Any]:
