@@ -8,42 +8,56 @@ INDEX  ?= index
 PORT   ?= 8000
 BENCH_ARGS ?=
 EXTRACTION_ARGS ?=
+# pip's own output goes to this log (the last pip run's), shown when pip fails.
+PIP_LOG := $(VENV)/pip.log
 
 .PHONY: install dev run index serve test lint bench bench-extraction bench-entities train-ner clean
 
+# $(call pip,ARGS): run pip quietly into $(PIP_LOG); on failure print its end and stop.
+pip = $(BIN)/python -m pip $(1) > $(PIP_LOG) 2>&1 \
+	|| { tail -n 40 $(PIP_LOG) >&2; echo "pip $(1) failed; full log: $(PIP_LOG)" >&2; exit 1; }
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> creating the virtualenv $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(call pip,install --upgrade pip)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
-	touch $@
+	@echo "==> installing searchsvc and its dependencies into $(VENV) (pip log: $(PIP_LOG))"
+	@$(call pip,install -e .)
+	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@ $(VENV)/.installed
+	@echo "==> installing searchsvc with its development tools into $(VENV) (pip log: $(PIP_LOG))"
+	@$(call pip,install -e '.[dev]')
+	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
 
 index: install
-	$(BIN)/searchsvc reindex --index $(INDEX) examples/articles
+	@echo "==> indexing examples/articles into $(INDEX)/"
+	@$(BIN)/searchsvc reindex --index $(INDEX) examples/articles
 
 serve: install
-	$(BIN)/searchsvc serve --index $(INDEX) --port $(PORT)
+	@echo "==> starting the server (Ctrl-C to stop)"
+	@$(BIN)/searchsvc serve --index $(INDEX) --port $(PORT)
 
 run: index serve
 
 lint: dev
-	$(BIN)/ruff check $(wildcard searchsvc tests benchmarks scripts training)
+	@echo "==> ruff"
+	@$(BIN)/ruff check $(wildcard searchsvc tests benchmarks scripts training)
 
 test: dev lint
-	$(BIN)/python -m pytest
+	@echo "==> pytest"
+	@$(BIN)/python -m pytest
 
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[bench]'
-	touch $@ $(VENV)/.installed
+	@echo "==> installing searchsvc with its benchmark tools into $(VENV) (pip log: $(PIP_LOG))"
+	@$(call pip,install -e '.[bench]')
+	@touch $@ $(VENV)/.installed
 
 bench-extraction: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/extraction.py $(EXTRACTION_ARGS)

@@ -7,6 +7,9 @@ The request validation, the engines, the web app, the OpenAPI description and th
 from __future__ import annotations
 
 import re
+from typing import get_args
+
+from .models import FacetName, SortOrder
 
 # Queries
 MAX_QUERY_CHARS = 1000
@@ -32,10 +35,26 @@ MAX_FILTER_CHARS = 200
 # Suggest
 DEFAULT_SUGGEST_LIMIT = 10
 MAX_SUGGEST_LIMIT = 50
+MAX_SUGGEST_CHARS = MAX_FILTER_CHARS  # a prefix of a name that can be a filter value
 
-# Enumerations
-SORTS = ("relevance", "newest", "oldest")
-FACETS = ("actors", "locations", "sources")
+# Web requests (query-string values longer than the parameter's own limit are refused)
+MAX_PARAM_CHARS = MAX_QUERY_CHARS
+MAX_BODY_BYTES = 64 * 1024  # the app answers GET only
+
+# Enumerations (the values are the models' types: ``SortOrder``, ``FacetName``)
+SORTS: tuple[str, ...] = get_args(SortOrder)
+FACETS: tuple[str, ...] = get_args(FacetName)
+# How a yes/no query-string parameter (``collapse``, ``expand``) may be written.
+FLAG_VALUES = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 SUGGEST_FIELDS = {
     "actor": "actors",
     "actors": "actors",

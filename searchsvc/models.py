@@ -3,12 +3,45 @@
 Data flows one way: source file -> ``Article`` (parse) -> ``Paragraph`` (chunk, then
 entities) -> index -> ``Hit`` / ``SearchPage`` (search) -> HTML or JSON (web, CLI).
 Nothing here imports another searchsvc module.
+
+The JSON API answers with these dataclasses (``api_dict``), and its OpenAPI description
+is generated from them (``searchsvc.web.openapi``): a field's ``described(...)`` metadata
+is its description there, and a field marked ``NOT_IN_API`` is in neither.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+NOT_IN_API: dict[str, Any] = {"api": False}
+
+
+def described(text: str, **schema: Any) -> dict[str, Any]:
+    """Return dataclass field metadata giving the field's description in the API's
+    OpenAPI document; ``schema`` adds JSON Schema keywords (``minimum=1``...)."""
+    return {"doc": text, "schema": schema}
+
+
+def in_api(f: dataclasses.Field) -> bool:
+    """Return True when the field ``f`` is part of the API's JSON (not ``NOT_IN_API``)."""
+    return f.metadata.get("api", True)
+
+
+def api_dict(obj: Any) -> Any:
+    """Return a dataclass (or list/dict of them) as JSON-ready data, leaving out the
+    fields marked ``NOT_IN_API``: what the JSON API sends."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {
+            f.name: api_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj) if in_api(f)
+        }
+    if isinstance(obj, list | tuple):
+        return [api_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: api_dict(v) for k, v in obj.items()}
+    return obj
+
 
 WarningKind = Literal["date_unreadable", "url_dropped"]
 
@@ -70,12 +103,17 @@ class Place:
     coordinates).
     """
 
-    name: str
-    country_code: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    kind: str = "unknown"
-    country: str | None = None
+    name: str = field(metadata=described("Canonical name of the place."))
+    country_code: str | None = field(
+        default=None, metadata=described("ISO 3166-1 alpha-2 code of its country.")
+    )
+    lat: float | None = field(default=None, metadata=described("Latitude in degrees."))
+    lon: float | None = field(default=None, metadata=described("Longitude in degrees."))
+    kind: str = field(
+        default="unknown",
+        metadata=described("country, city, region, or unknown (a name not in the gazetteer)."),
+    )
+    country: str | None = field(default=None, metadata=described("Name of its country."))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the place as a JSON-ready dict."""
@@ -140,6 +178,7 @@ class Paragraph:
 
 
 SortOrder = Literal["relevance", "newest", "oldest"]
+FacetName = Literal["actors", "locations", "sources"]
 
 
 @dataclass
@@ -177,20 +216,31 @@ class Hit:
     collapsed to one per article (0 otherwise).
     """
 
-    id: str
-    article_id: str
-    title: str
-    source: str | None
-    date: str | None
-    url: str | None
-    position: int
-    paragraph_count: int
-    text: str
-    highlight: str
-    actors: list[str]
-    locations: list[Place]
-    score: float
-    more_in_article: int = 0
+    id: str = field(metadata=described("Paragraph id: article id, #, position."))
+    article_id: str = field(metadata=described("Id of the article (see /api/articles/{id})."))
+    title: str = field(metadata=described("Headline of the article."))
+    source: str | None = field(metadata=described("Source (site or agency) of the article."))
+    date: str | None = field(metadata=described("Publication date, ISO 8601."))
+    url: str | None = field(metadata=described("Link to the original article."))
+    position: int = field(metadata=described("Place of the paragraph in its article.", minimum=1))
+    paragraph_count: int = field(
+        metadata=described("Paragraphs in the article.", minimum=1)
+    )
+    text: str = field(metadata=described("The paragraph, plain text."))
+    highlight: str = field(
+        metadata=described(
+            "HTML-escaped paragraph (or best fragment, with …) whose only tags are <mark>."
+        )
+    )
+    actors: list[str] = field(metadata=described("People and organisations named."))
+    locations: list[Place] = field(metadata=described("Places named."))
+    score: float = field(metadata=described("Relevance score (higher is better)."))
+    more_in_article: int = field(
+        default=0,
+        metadata=described(
+            "Other matching paragraphs of the article when collapse=1 (else 0).", minimum=0
+        ),
+    )
 
     @classmethod
     def of(cls, paragraph: Paragraph, highlight: str, score: float, more: int = 0) -> Hit:
@@ -221,47 +271,62 @@ class Hit:
 class FacetValue:
     """One value of a facet with the number of matching paragraphs carrying it."""
 
-    value: str
-    count: int
-    active: bool = False
+    value: str = field(metadata=described("The name (or source id)."))
+    count: int = field(metadata=described("Matching paragraphs carrying it.", minimum=0))
+    active: bool = field(default=False, metadata=described("True when it is a filter now."))
 
 
 @dataclass
 class SearchPage:
     """One page of results: what the HTML page, the JSON API and the CLI render."""
 
-    query: str
-    request: SearchRequest
-    total: int
-    page: int
-    per_page: int
-    hits: list[Hit]
-    facets: dict[str, list[FacetValue]]
-    suggestion: str | None
-    took_ms: float
+    query: str = field(metadata=described("The query as searched (cleaned)."))
+    request: SearchRequest = field(metadata=NOT_IN_API)
+    total: int = field(
+        metadata=described("Matching paragraphs (articles when collapse=1).", minimum=0)
+    )
+    page: int = field(metadata=described("This page's number, from 1.", minimum=1))
+    per_page: int = field(metadata=described("Hits per page.", minimum=1))
+    hits: list[Hit] = field(metadata=described("The hits of this page, best first."))
+    facets: dict[FacetName, list[FacetValue]] = field(
+        metadata=described("Most frequent values among all matching paragraphs, per facet.")
+    )
+    suggestion: str | None = field(
+        metadata=described("A corrected query (did you mean), when few paragraphs match.")
+    )
+    took_ms: float = field(metadata=described("Time the search took, in milliseconds."))
     # Added by the search issue: how the query was understood and what it matched.
-    parsed: str = ""
-    matched: Literal["all", "any"] = "all"
-    total_paragraphs: int = 0
-    articles: int = 0
+    parsed: str = field(default="", metadata=described("The query as understood."))
+    matched: Literal["all", "any"] = field(
+        default="all",
+        metadata=described("all: hits have every word; any: none had all, hits have some."),
+    )
+    total_paragraphs: int = field(
+        default=0, metadata=described("Matching paragraphs (also when collapse=1).", minimum=0)
+    )
+    articles: int = field(
+        default=0, metadata=described("Articles with a matching paragraph.", minimum=0)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the page as a JSON-ready dict (the request is left out)."""
-        data = asdict(self)
-        data.pop("request", None)
-        return data
+        return api_dict(self)
 
 
 @dataclass
 class IndexStats:
     """What is in an index: for ``/api/health`` and ``searchsvc status``."""
 
-    exists: bool
-    path: str
-    documents: int = 0
-    articles: int = 0
-    last_reindex: str | None = None
-    generation: str | None = None
+    exists: bool = field(metadata=described("True when there is an index."))
+    path: str = field(metadata=NOT_IN_API)
+    documents: int = field(default=0, metadata=described("Paragraphs indexed.", minimum=0))
+    articles: int = field(default=0, metadata=described("Articles indexed.", minimum=0))
+    last_reindex: str | None = field(
+        default=None, metadata=described("When the last reindex finished, ISO 8601.")
+    )
+    generation: str | None = field(
+        default=None, metadata=described("Name of the live index generation.")
+    )
 
 
 @dataclass
@@ -344,3 +409,82 @@ class ExportInfo:
 
     version: str
     total: int
+
+
+# -- what the JSON API answers besides SearchPage -------------------------------------
+
+
+@dataclass
+class ArticleParagraph:
+    """One paragraph of an article, in the article view."""
+
+    id: str = field(metadata=described("Paragraph id: article id, #, position."))
+    position: int = field(metadata=described("Place in the article, from 1.", minimum=1))
+    text: str = field(metadata=described("The paragraph, plain text."))
+    actors: list[str] = field(metadata=described("People and organisations named."))
+    locations: list[Place] = field(metadata=described("Places named."))
+
+
+@dataclass
+class ArticleView:
+    """One article with all its paragraphs in order."""
+
+    id: str = field(metadata=described("Article id."))
+    title: str = field(metadata=described("Headline."))
+    source: str | None = field(metadata=described("Source (site or agency)."))
+    date: str | None = field(metadata=described("Publication date, ISO 8601."))
+    url: str | None = field(metadata=described("Link to the original article."))
+    paragraph_count: int = field(metadata=described("Number of paragraphs.", minimum=1))
+    paragraphs: list[ArticleParagraph] = field(metadata=described("The paragraphs, in order."))
+
+    @classmethod
+    def from_paragraphs(cls, paragraphs: list[Paragraph]) -> ArticleView:
+        """Return the view of the article made of ``paragraphs`` (at least one, in order)."""
+        first = paragraphs[0]
+        return cls(
+            id=first.article_id,
+            title=first.title,
+            source=first.source,
+            date=first.date,
+            url=first.url,
+            paragraph_count=len(paragraphs),
+            paragraphs=[
+                ArticleParagraph(p.id, p.position, p.text, p.actors, p.locations)
+                for p in paragraphs
+            ],
+        )
+
+
+@dataclass
+class Suggestions:
+    """Names completing a prefix, most frequent first."""
+
+    # dataclasses.field in full: the first field's name hides it in the class body.
+    field: str = dataclasses.field(metadata=described("The field asked for."))
+    q: str = dataclasses.field(metadata=described("The prefix, as searched."))
+    values: list[str] = dataclasses.field(
+        metadata=described("Matching names, most frequent first.")
+    )
+
+
+@dataclass
+class Health:
+    """The index is present: its size and last reindex time."""
+
+    status: Literal["ok"] = field(metadata=described("Always ok (else the answer is a 503)."))
+    index: IndexStats = field(metadata=described("What the index holds."))
+
+
+@dataclass
+class ErrorDetail:
+    """What went wrong."""
+
+    code: str = field(metadata=described("Stable error code, e.g. bad_request, not_found."))
+    message: str = field(metadata=described("One line naming the problem and the fix."))
+
+
+@dataclass
+class ErrorReply:
+    """The body of every error answer."""
+
+    error: ErrorDetail = field(metadata=described("What went wrong."))

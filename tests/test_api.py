@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from searchsvc import limits
 from searchsvc.web import create_app, openapi_spec
 from tests.fixtures_search import A1, A2, XSS, build_sample_index
 
@@ -30,7 +31,10 @@ def _jsonschema(node):
     if isinstance(node, dict):
         out = {k: _jsonschema(v) for k, v in node.items() if k != "nullable"}
         if node.get("nullable"):
-            out["type"] = [node["type"], "null"]
+            if "type" in out:
+                out["type"] = [out["type"], "null"]
+            else:
+                out = {"anyOf": [out, {"type": "null"}]}
         return out
     if isinstance(node, list):
         return [_jsonschema(v) for v in node]
@@ -169,6 +173,65 @@ def test_bad_parameters_are_400(client, params):
     params.setdefault("q", "market")
     message = error_of(get(client, "/api/search", **params), 400, "bad_request")
     assert message
+
+
+# What the OpenAPI document forbids is refused (found by schemathesis; see
+# test_api_contract.py): every value outside a parameter's enum, range or length.
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/search", {"expand": "AAA"}),
+        ("/api/search", {"collapse": "maybe"}),
+        ("/api/search", {"collapse": "TRUE"}),
+        ("/api/search", {"sort": ""}),
+        ("/api/search", {"sort": " newest"}),
+        ("/api/search", {"page": ""}),
+        ("/api/search", {"page": " 2"}),
+        ("/api/search", {"facets": "101"}),
+        ("/api/search", {"article": ""}),
+        ("/api/search", {"actor": [f"x{n}" for n in range(limits.MAX_FILTER_VALUES + 1)]}),
+        ("/api/search", {"source": "s" * (limits.MAX_FILTER_CHARS + 1)}),
+        ("/api/search", {"from": "2" * (limits.MAX_PARAM_CHARS + 1)}),
+        ("/api/suggest", {"q": "0" * (limits.MAX_SUGGEST_CHARS + 1)}),
+        ("/api/suggest", {"field": "people"}),
+        ("/api/suggest", {"field": "actor "}),
+        ("/api/suggest", {"limit": "0"}),
+        ("/api/suggest", {"limit": str(limits.MAX_SUGGEST_LIMIT + 1)}),
+    ],
+)
+def test_values_the_description_forbids_are_400(client, path, params):
+    message = error_of(get(client, path, **params), 400, "bad_request")
+    name = next(iter(params))
+    assert name in message
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [({"expand": "1"}, True), ({"expand": "yes"}, True), ({"expand": "0"}, False), ({}, False)],
+)
+def test_flags_take_the_values_the_description_lists(client, params, expected):
+    def ids(**flags):
+        data = get(client, "/api/search", location="Turkey", **flags).get_json()
+        return {h["id"] for h in data["hits"]}
+
+    assert f"{A1}#1" in ids(expand="1") - ids()  # Ankara, in Turkey, only with expand
+    assert (f"{A1}#1" in ids(**params)) is expected
+
+
+def test_the_most_filters_and_the_empty_add_a_filter_box_are_accepted(client):
+    actors = [f"x{n}" for n in range(limits.MAX_FILTER_VALUES)]
+    response = get(client, "/api/search", actor=[*actors, "", actors[0]])
+    assert response.status_code == 200
+    active = [f["value"] for f in response.get_json()["facets"]["actors"] if f["active"]]
+    assert sorted(active) == sorted(actors)
+
+
+def test_suggest_limit_at_its_maximum_and_plural_fields_are_accepted(client):
+    response = get(client, "/api/suggest", field="actors", q="a", limit=limits.MAX_SUGGEST_LIMIT)
+    assert response.status_code == 200
+    assert response.get_json()["field"] == "actors"
 
 
 def test_long_query_message_names_the_limit(client):

@@ -97,6 +97,19 @@ def test_opening_an_index_applies_the_checked_whoosh_fixes(tmp_path):
     assert out.stdout.split() == ["True", "searchsvc.engines.whoosh.patches"]
 
 
+def test_the_start_check_uses_no_shared_temporary_folder(tmp_path, monkeypatch):
+    # Workers of `serve` check at the same moment: a file in <tmp>/MAIN.tmp of one
+    # was deleted by another ("error while reading the index" on the first make run).
+    import tempfile
+
+    from searchsvc.engines.whoosh import patches
+
+    asked = []
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: asked.append(1) or str(tmp_path))
+    patches.check()
+    assert asked == []
+
+
 def test_a_missing_private_whoosh_attribute_is_named_at_start(monkeypatch):
     from whoosh.codec import whoosh3
 

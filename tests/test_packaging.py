@@ -43,6 +43,11 @@ def test_wheel_ships_templates_static_files_and_entity_data(wheel):
     for name in templates:
         assert f"searchsvc/templates/{name}" in names
     assert any(n.startswith("searchsvc/static/") for n in names)
+    assert any(n.startswith("searchsvc/entities/model/ner/") for n in names)
+    assert any(n.startswith("searchsvc/entities/data/") for n in names)
+    # Every package of the source tree is listed in pyproject.toml, so it ships.
+    for init in sorted((REPO / "searchsvc").rglob("__init__.py")):
+        assert init.relative_to(REPO).as_posix() in names
     assert not any(n.startswith(("tests/", "examples/", "index/")) for n in names)
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
+from searchsvc import limits
+from searchsvc.models import SearchRequest
 from searchsvc.web import create_app
+from searchsvc.web.links import article_href, search_href
+from searchsvc.web.params import build_request
 from tests.fixtures_search import A1, XSS, build_sample_index
 
 
@@ -159,3 +166,36 @@ def test_article_link_carries_the_search_back(client):
     back = next(u for u in links(article) if u.startswith("/?"))
     assert "q=humanitarian" in back and "actor=Antony+Blinken" in back
     assert "<mark>humanitarian</mark>" in article
+
+
+def test_unknown_option_values_are_a_400_page(client):
+    response, html = page(client, q="market", expand="AAA")
+    assert response.status_code == 400 and "expand must be one of" in html
+
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.builds(
+        SearchRequest,
+        q=names.map(str.strip),
+        actors=st.lists(names.map(str.strip).filter(bool), max_size=3, unique=True),
+        locations=st.lists(names.map(str.strip).filter(bool), max_size=3, unique=True),
+        sources=st.lists(names.map(str.strip).filter(bool), max_size=2, unique=True),
+        date_from=st.none() | st.sampled_from(["2023", "2023-11", "2023-11-06"]),
+        date_to=st.none() | st.sampled_from(["2024", "2024-01-31"]),
+        sort=st.sampled_from(limits.SORTS),
+        page=st.integers(1, 100),
+        per_page=st.integers(1, limits.MAX_PER_PAGE),
+        collapse=st.booleans(),
+        article_id=st.none() | st.from_regex(r"[0-9a-f]{16}", fullmatch=True),
+        facet_limit=st.integers(1, limits.MAX_FACET_LIMIT),
+        expand_locations=st.booleans(),
+    )
+)
+def test_every_link_reads_back_as_the_search_it_was_built_from(req):
+    for href in (search_href(req, page=req.page), article_href(req, A1, 1).split("#p")[0]):
+        query = urlsplit(href).query
+        assert build_request(MultiDict(parse_qsl(query, keep_blank_values=True))) == req

@@ -43,6 +43,7 @@ from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.analysis import morph
 from whoosh.codec import whoosh3
+from whoosh.filedb.filestore import RamStorage
 from whoosh.util.numeric import byte_to_length
 
 from searchsvc.errors import IndexCorrupt
@@ -175,6 +176,16 @@ def apply() -> None:
         _applied = True
 
 
+class _MemoryOnly(RamStorage):
+    """A RamStorage whose writers' temporary files stay in memory too: RamStorage keeps
+    them in the one folder ``<tmp>/MAIN.tmp``, shared by every process checking at the
+    same time (the workers of ``serve``), which then delete each other's files."""
+
+    def temp_storage(self, name: str | None = None) -> RamStorage:
+        """Return a new, private in-memory storage."""
+        return RamStorage()
+
+
 def check() -> None:
     """Verify every private Whoosh attribute searchsvc uses, on Whoosh's classes and on
     the objects of a one-document index in memory; raise IndexCorrupt naming the first
@@ -182,11 +193,9 @@ def check() -> None:
     for owner, name in CLASS_ATTRIBUTES:
         if not hasattr(owner, name):
             _missing(f"{getattr(owner, '__name__', owner)}.{name}")
-    from whoosh.filedb.filestore import RamStorage
-
     from .schema import build_schema
 
-    ix = RamStorage().create_index(build_schema())
+    ix = _MemoryOnly().create_index(build_schema())
     with ix.writer() as w:
         w.add_document(id="0#1", article_id="0", text="checking checked words", position=1)
     with ix.reader() as reader:

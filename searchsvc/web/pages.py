@@ -1,0 +1,96 @@
+"""The HTML blueprint: the search page (``/``) and the article page (``/article/<id>``),
+rendered from the same ``SearchRequest`` and engine call as the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup
+
+from ..errors import BadQuery, SearchsvcError
+from ..limits import MAX_QUERY_CHARS, MAX_RESULT_DEPTH, SORTS
+from ..models import SearchPage, SearchRequest
+from ..urls import http_url
+from .backend import get_backend
+from .links import article_href, search_href, toggle_href
+from .params import build_request, has_search
+
+_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
+SORT_LABELS = {sort: _LABELS[sort] for sort in SORTS}  # a new sort order needs its label
+
+pages = Blueprint("pages", __name__)
+
+
+@pages.record_once
+def _template_globals(state: BlueprintSetupState) -> None:
+    """Give every template of the app the link builders, the form's values and the
+    ``http_url`` filter (links only ever to http(s))."""
+    state.app.jinja_env.filters["http_url"] = http_url
+    state.app.jinja_env.globals.update(
+        search_href=search_href,
+        article_href=article_href,
+        toggle_href=toggle_href,
+        sort_labels=SORT_LABELS,
+        max_query_chars=MAX_QUERY_CHARS,
+    )
+
+
+@pages.get("/")
+def index() -> Any:
+    """Return the search page; with a query or filters, the results too."""
+    error = None
+    status = 200
+    req = SearchRequest()
+    page = None
+    try:
+        req = build_request(request.args)
+        if has_search(req):
+            page = get_backend().search(req)
+    except SearchsvcError as exc:
+        error, status = str(exc), exc.http_status
+    pagination = _pagination(page) if page else None
+    return (
+        render_template("index.html", req=req, page=page, error=error, pagination=pagination),
+        status,
+    )
+
+
+@pages.get("/article/<path:article_id>")
+def article_page(article_id: str) -> Any:
+    """Return an article page: every paragraph, the ones matching ``q`` highlighted."""
+    backend = get_backend()
+    paragraphs = backend.article(article_id)
+    try:
+        req = build_request(request.args)
+    except BadQuery:
+        req = SearchRequest()
+    q = req.q
+    texts = [p.text for p in paragraphs]
+    try:
+        marked = backend.highlight(q, texts, req.expand_locations) if q else None
+    except BadQuery:
+        marked = None
+    highlights: list[Markup]
+    if marked is None:
+        highlights = [Markup.escape(t) for t in texts]
+    else:
+        highlights = [Markup(h) for h in marked]  # built escaped, only <mark> tags
+    back = search_href(req, page=req.page) if has_search(req) else "/"
+    return render_template(
+        "article.html",
+        paragraphs=list(zip(paragraphs, highlights, strict=True)),
+        first=paragraphs[0],
+        q=q,
+        back=back,
+    )
+
+
+def _pagination(page: SearchPage) -> dict[str, Any]:
+    """Return what the template needs to draw page links."""
+    reachable = min(page.total, MAX_RESULT_DEPTH)
+    last = max(1, -(-reachable // page.per_page))
+    current = page.page
+    window = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    return {"current": current, "last": last, "pages": window}
