@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 NOT_IN_API: dict[str, Any] = {"api": False}
 
@@ -307,6 +307,22 @@ class SearchPage:
     articles: int = field(
         default=0, metadata=described("Articles with a matching paragraph.", minimum=0)
     )
+
+    @classmethod
+    def begin(cls, request: SearchRequest, query: str) -> SearchPage:
+        """Return the empty page an engine fills for ``request`` (``query``: the
+        cleaned query text)."""
+        return cls(
+            query=query,
+            request=request,
+            total=0,
+            page=request.page,
+            per_page=request.per_page,
+            hits=[],
+            facets={name: [] for name in get_args(FacetName)},
+            suggestion=None,
+            took_ms=0.0,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the page as a JSON-ready dict (the request is left out)."""

@@ -104,17 +104,7 @@ class OpenSearchReader:
         started = time.perf_counter()
         req = checked.request
         clauses = filters(checked)
-        page = SearchPage(
-            query=parsed.text,
-            request=req,
-            total=0,
-            page=req.page,
-            per_page=req.per_page,
-            hits=[],
-            facets={name: [] for name in FACET_FIELDS},
-            suggestion=None,
-            took_ms=0.0,
-        )
+        page = SearchPage.begin(req, parsed.text)
         if parsed.empty and not clauses:
             if parsed.text:
                 page.suggestion = self._correction(parsed, clauses, 0, req)

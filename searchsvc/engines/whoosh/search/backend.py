@@ -155,17 +155,7 @@ class WhooshSearchBackend:
         checked = validate(request)
         parsed = self.queries.parse(request.q, request.expand_locations)
         filters = filter_queries(checked)
-        page = SearchPage(
-            query=parsed.text,
-            request=request,
-            total=0,
-            page=request.page,
-            per_page=request.per_page,
-            hits=[],
-            facets={name: [] for name in FACET_FIELDS},
-            suggestion=None,
-            took_ms=0.0,
-        )
+        page = SearchPage.begin(request, parsed.text)
         with self._searcher() as (searcher, gen):
             if parsed.empty and not filters:
                 # Nothing searchable (empty, or only stop words / operators).
