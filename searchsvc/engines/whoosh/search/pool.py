@@ -33,6 +33,7 @@ class Generation:
         self._scorer: Scorer | None = None
         self._table_lock = threading.Lock()
         self._memo: dict[str, Any] = {}
+        self._memo_lock = threading.Lock()  # apart: what a memo builds takes the others
 
     def acquire(self) -> Searcher:
         with self._lock:
@@ -88,7 +89,7 @@ class Generation:
         """Return what ``build`` returns, computed once for this index version (for
         answers about the whole index, which only a new version changes)."""
         if key not in self._memo:
-            with self._table_lock:
+            with self._memo_lock:
                 if key not in self._memo:
                     self._memo[key] = build()
         return self._memo[key]
