@@ -103,12 +103,22 @@ def test_a_one_word_name_that_begins_a_known_name_may_be_a_first_name():
     assert resolve_group(group, first_words={"paul"}, fixed=NO_ALIASES)["Paul"] == "Paul"
 
 
+def test_a_variant_needs_one_actor_in_common_with_its_full_name():
+    group = [person("Jerry Lee Lewis", 3), person("Jerry Lewis", 1)]
+    assert resolve_group(group, shared=lambda a, b: 0, fixed=NO_ALIASES)["Jerry Lewis"] == (
+        "Jerry Lewis"
+    )
+    assert resolve_group(group, shared=lambda a, b: 1, fixed=NO_ALIASES)["Jerry Lewis"] == (
+        "Jerry Lee Lewis"
+    )
+
+
 def test_a_one_word_name_needs_two_actors_in_common_with_its_full_name():
     group = [person("Rio Ferdinand", 4), person("Ferdinand", 2)]
-    assert resolve_group(group, related=lambda a, b: False, fixed=NO_ALIASES)["Ferdinand"] == (
+    assert resolve_group(group, shared=lambda a, b: 1, fixed=NO_ALIASES)["Ferdinand"] == (
         "Ferdinand"
     )
-    assert resolve_group(group, related=lambda a, b: True, fixed=NO_ALIASES)["Ferdinand"] == (
+    assert resolve_group(group, shared=lambda a, b: 2, fixed=NO_ALIASES)["Ferdinand"] == (
         "Rio Ferdinand"
     )
     assert shared_companions({"blinken", "fidan", "gaza"}, {"antony blinken", "hakan fidan"}) == 2
@@ -165,13 +175,15 @@ CONTEXT = ("antony blinken", "hamas")
 
 def test_a_full_name_indexed_later_makes_the_earlier_short_form_stale(tmp_path):
     registry = NameRegistry(tmp_path / REGISTRY_FILE)
-    assert write(registry, "/a.txt", [person("Recep Erdogan", 2)]) == ["Recep Erdogan"]
+    assert write(registry, "/a.txt", [person("Recep Erdogan", 2, CONTEXT)]) == ["Recep Erdogan"]
     assert registry.stale_paths() == []
-    assert write(registry, "/b.txt", [person("Recep Tayyip Erdogan", 3)]) == [
+    assert write(registry, "/b.txt", [person("Recep Tayyip Erdogan", 3, CONTEXT)]) == [
         "Recep Tayyip Erdogan"
     ]
     assert registry.stale_paths() == ["/a.txt"]
-    assert write(registry, "/a.txt", [person("Recep Erdogan", 2)]) == ["Recep Tayyip Erdogan"]
+    assert write(registry, "/a.txt", [person("Recep Erdogan", 2, CONTEXT)]) == [
+        "Recep Tayyip Erdogan"
+    ]
     assert registry.stale_paths() == []
 
 
@@ -189,14 +201,14 @@ def test_a_second_person_with_the_surname_makes_the_lone_surname_stale_again(tmp
 def test_the_registry_is_kept_across_runs_and_only_committed_changes_last(tmp_path):
     path = tmp_path / REGISTRY_FILE
     registry = NameRegistry(path)
-    write(registry, "/b.txt", [person("Recep Tayyip Erdogan", 3)])
+    write(registry, "/b.txt", [person("Recep Tayyip Erdogan", 3, CONTEXT)])
     registry.commit()
     write(registry, "/c.txt", [person("Emine Erdogan", 3)])
     registry.close()  # not committed: /c.txt is not kept
     again = NameRegistry(path)
     assert again.existed and again.keys() == {"/b.txt": "/b.txt\t1\t1"}
     assert again.canonical("Recep Erdogan") == "Recep Erdogan"  # not in the archive yet
-    write(again, "/a.txt", [person("Recep Erdogan", 1)])
+    write(again, "/a.txt", [person("Recep Erdogan", 1, CONTEXT)])
     assert again.canonical("Recep Erdogan") == "Recep Tayyip Erdogan"
     again.close()
 
@@ -312,3 +324,12 @@ def test_two_people_with_one_surname_stay_two_after_reindexing(johnsons, tmp_pat
     facets = actor_facets(index_dir, "johnson")
     assert {"Boris Johnson", "Andrew Johnson", "Johnson"} <= facets.keys()
     assert facets["Boris Johnson"] == 1 and facets["Johnson"] == 1
+
+
+def test_the_registry_resolves_a_lone_surname_only_beside_the_same_actors(tmp_path):
+    registry = NameRegistry(tmp_path / REGISTRY_FILE)
+    write(registry, "/band.txt", [person("Franz Ferdinand", 5, ("keane", "mercury prize"))])
+    lone = [person("Ferdinand", 2, ("keane", "man utd"))]
+    assert write(registry, "/match.txt", lone) == ["Ferdinand"]
+    beside_the_band = [person("Ferdinand", 1, ("keane", "mercury prize", "kaiser chiefs"))]
+    assert write(registry, "/review.txt", beside_the_band) == ["Franz Ferdinand"]

@@ -19,11 +19,13 @@ as a person or an organisation, and the other actors named beside it:
   one (more likely an extraction mistake, "Vote Tory", or another person, "Letisha
   Shakespeare", than the one the short form means), nor one that reads as a slice of a
   sentence ("Gordon Brown. Rover", "Brown's Budget").
-- A one-word name also needs something in common with its full name: two other actors
-  each was named beside in some article (a lone "Blinken" or "Antony Blinken" counts for
-  both; the footballer "Ferdinand", beside "Man Utd" and "Keane", is not the band "Franz
-  Ferdinand", named beside the band "Keane"). And a one-word name that begins a known
-  person's name ("Paul", as in "Paul Scholes") may be a first name: it is not resolved.
+- A short form also needs something in common with its full name: other actors both
+  were named beside, in some article each (a lone "Blinken" and "Antony Blinken" count
+  as one): one for a variant ("Jerry Lewis", among film people, is not "Jerry Lee
+  Lewis", among musicians), two for a one-word name (the footballer "Ferdinand", beside
+  "Man Utd" and "Keane", is not the band "Franz Ferdinand", beside the band "Keane").
+  And a one-word name that begins a known person's name ("Paul", as in "Paul Scholes")
+  may be a first name: it is not resolved.
 - Words are compared folded (``name_key``), a hyphenated word as one word: "Smith" is
   not the last word of "Clive Stafford-Smith".
 - Alias-table canonical names are never resolved to anything else; organisations are
@@ -46,8 +48,10 @@ from searchsvc.models import Entity
 
 #: Other actors kept per name and file, for the context test.
 MAX_COMPANIONS = 24
-#: Other actors a one-word name and its full name must have in common.
-MIN_SHARED_COMPANIONS = 2
+#: Other actors a short form and its full name must have in common: a one-word name,
+#: weaker evidence of one person, needs more of them.
+MIN_SHARED_ONE_WORD = 2
+MIN_SHARED_VARIANT = 1
 
 # A full stop after a word (not an initial) or a possessive inside a name: a mention
 # that ran across a sentence or a phrase.
@@ -170,14 +174,14 @@ def _is_part_of(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 def resolve_group(
     counts: Iterable[NameCount],
     first_words: Collection[str] = (),
-    related: Callable[[str, str], bool] | None = None,
+    shared: Callable[[str, str], int] | None = None,
     fixed: Collection[str] | None = None,
 ) -> dict[str, str]:
     """Return ``{name: canonical name}`` for every name of one group (see the module
     docstring for the rule). ``first_words`` are the first words (keys) of the
-    archive's person names of two words or more; ``related(short, full)`` tells
-    whether two names (of the group) were each named beside ``MIN_SHARED_COMPANIONS``
-    common actors (None: the test is skipped); ``fixed`` holds the names never resolved
+    archive's person names of two words or more; ``shared(short, full)`` is the
+    number of other actors two names (of the group) were both named beside (None: the
+    context test is skipped); ``fixed`` holds the names never resolved
     to another name, whose spelling is preferred (default: the alias table's canonical
     names)."""
     if fixed is None:
@@ -215,7 +219,8 @@ def resolve_group(
         if len(targets) != 1:
             continue
         target = targets.pop()
-        if len(words) == 1 and related is not None and not related(shown[key], shown[target]):
+        need = MIN_SHARED_ONE_WORD if len(words) == 1 else MIN_SHARED_VARIANT
+        if shared is not None and shared(shown[key], shown[target]) < need:
             continue
         canonical[key] = target
     return {form: shown[canonical[key]] for key, forms in spellings.items() for form in forms}

@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from searchsvc.entities.names import (
-    MIN_SHARED_COMPANIONS,
     NameCount,
     first_word,
     group_of,
@@ -123,7 +122,7 @@ class NameRegistry:
         if resolved is None:
             members = self._groups.get(group, ())
             resolved = resolve_group(
-                [self._totals[n] for n in members], self._first_words, self._related
+                [self._totals[n] for n in members], self._first_words, self._shared
             )
             self._resolved[group] = resolved
         return resolved.get(name, name)
@@ -201,13 +200,12 @@ class NameRegistry:
         self._companions.pop(group, None)
         self._touched.add(group)
 
-    def _related(self, short: str, full: str) -> bool:
-        """True when the names ``short`` and ``full`` (of one group, and their other
-        spellings) were each named beside ``MIN_SHARED_COMPANIONS`` common other actors
-        in some article."""
+    def _shared(self, short: str, full: str) -> int:
+        """Return how many other actors the names ``short`` and ``full`` (of one group,
+        with their other spellings) were both named beside, in some article each."""
         mine = self._companions_of(short) - {name_key(full)}
         theirs = self._companions_of(full) - {name_key(short)}
-        return shared_companions(mine, theirs) >= MIN_SHARED_COMPANIONS
+        return shared_companions(mine, theirs)
 
     def _companions_of(self, name: str) -> set[str]:
         """Return the keys of the actors named beside ``name`` (any of its spellings)."""
