@@ -19,13 +19,14 @@ as a person or an organisation, and the other actors named beside it:
   one (more likely an extraction mistake, "Vote Tory", or another person, "Letisha
   Shakespeare", than the one the short form means), nor one that reads as a slice of a
   sentence ("Gordon Brown. Rover", "Brown's Budget").
-- A short form also needs something in common with its full name: other actors both
-  were named beside, in some article each (a lone "Blinken" and "Antony Blinken" count
-  as one): one for a variant ("Jerry Lewis", among film people, is not "Jerry Lee
-  Lewis", among musicians), two for a one-word name (the footballer "Ferdinand", beside
-  "Man Utd" and "Keane", is not the band "Franz Ferdinand", beside the band "Keane").
-  And a one-word name that begins a known person's name ("Paul", as in "Paul Scholes")
-  may be a first name: it is not resolved.
+- A short form also needs something in common with its full name: other actors named
+  both in an article naming the short form and in one naming the full name (a lone
+  "Blinken" and "Antony Blinken" count as one). One for a variant ("Jerry Lewis", among
+  film people, is not "Jerry Lee Lewis", among musicians); two for a one-word name (the
+  footballer "Ferdinand", named beside "Keane" and "Howard" in one match report, is not
+  the band "Franz Ferdinand", named beside the bands Keane in one article and Muse's
+  Dominic Howard in another). And a one-word name that begins a known person's name
+  ("Paul", as in "Paul Scholes") may be a first name: it is not resolved.
 - Words are compared folded (``name_key``), a hyphenated word as one word: "Smith" is
   not the last word of "Clive Stafford-Smith".
 - Alias-table canonical names are never resolved to anything else; organisations are
@@ -178,12 +179,14 @@ def resolve_group(
     fixed: Collection[str] | None = None,
 ) -> dict[str, str]:
     """Return ``{name: canonical name}`` for every name of one group (see the module
-    docstring for the rule). ``first_words`` are the first words (keys) of the
-    archive's person names of two words or more; ``shared(short, full)`` is the
-    number of other actors two names (of the group) were both named beside (None: the
-    context test is skipped); ``fixed`` holds the names never resolved
-    to another name, whose spelling is preferred (default: the alias table's canonical
-    names)."""
+    docstring for the rule).
+
+    ``first_words`` are the first words (keys) of the archive's person names of two
+    words or more; ``shared(short, full)`` is the most other actors that an article
+    naming one name of the group and an article naming the other both name (None: the
+    context test is skipped); ``fixed`` holds the names never resolved to another name,
+    whose spelling is preferred (default: the alias table's canonical names).
+    """
     if fixed is None:
         fixed = alias_canonical_names()
     fixed_keys = {name_key(name) for name in fixed}

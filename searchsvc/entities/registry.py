@@ -65,7 +65,7 @@ class NameRegistry:
         self._totals: dict[str, NameCount] = {}
         self._groups: dict[str, set[str]] = {}
         self._first_words: Counter[str] = Counter()
-        self._companions: dict[str, dict[str, set[str]]] = {}
+        self._companions: dict[str, dict[str, list[frozenset[str]]]] = {}
         self._resolved: dict[str, dict[str, str]] = {}
         self._touched: set[str] = set()
         rows = self._db.execute(
@@ -201,22 +201,30 @@ class NameRegistry:
         self._touched.add(group)
 
     def _shared(self, short: str, full: str) -> int:
-        """Return how many other actors the names ``short`` and ``full`` (of one group,
-        with their other spellings) were both named beside, in some article each."""
-        mine = self._companions_of(short) - {name_key(full)}
-        theirs = self._companions_of(full) - {name_key(short)}
-        return shared_companions(mine, theirs)
+        """Return the most other actors that an article naming ``short`` and one naming
+        ``full`` (of one group, in any of their spellings) both name."""
+        exclude = {name_key(short), name_key(full)}
+        return max(
+            (
+                shared_companions(mine - exclude, theirs - exclude)
+                for mine in self._companions_of(short)
+                for theirs in self._companions_of(full)
+            ),
+            default=0,
+        )
 
-    def _companions_of(self, name: str) -> set[str]:
-        """Return the keys of the actors named beside ``name`` (any of its spellings)."""
+    def _companions_of(self, name: str) -> list[frozenset[str]]:
+        """Return, per file naming ``name`` (any of its spellings), the keys of the
+        actors named beside it there."""
         group = group_of(name)
         key = name_key(name)
         cached = self._companions.setdefault(group, {})
         found = cached.get(key)
         if found is None:
-            found = cached[key] = set()
             rows = self._db.execute("SELECT name, companions FROM names WHERE grp = ?", (group,))
-            for other, companions in rows:
-                if name_key(other) == key:
-                    found.update(json.loads(companions))
+            found = cached[key] = [
+                frozenset(json.loads(companions))
+                for other, companions in rows
+                if name_key(other) == key
+            ]
         return found
