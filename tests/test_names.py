@@ -103,24 +103,22 @@ def test_a_one_word_name_that_begins_a_known_name_may_be_a_first_name():
     assert resolve_group(group, first_words={"paul"}, fixed=NO_ALIASES)["Paul"] == "Paul"
 
 
-def test_a_variant_needs_one_actor_in_common_with_its_full_name():
-    group = [person("Jerry Lee Lewis", 3), person("Jerry Lewis", 1)]
-    assert resolve_group(group, shared=lambda a, b: 0, fixed=NO_ALIASES)["Jerry Lewis"] == (
-        "Jerry Lewis"
-    )
-    assert resolve_group(group, shared=lambda a, b: 1, fixed=NO_ALIASES)["Jerry Lewis"] == (
-        "Jerry Lee Lewis"
-    )
+@pytest.mark.parametrize(
+    ("full", "short", "needed"),
+    [("Jerry Lee Lewis", "Jerry Lewis", 1), ("Rio Ferdinand", "Ferdinand", 2)],
+)
+def test_a_short_form_needs_actors_in_common_with_its_full_name(full, short, needed):
+    # a variant needs one, a one-word name two
+    group = [person(full, 4), person(short, 2)]
+
+    def resolved(shared: int) -> str:
+        return resolve_group(group, shared=lambda a, b: shared, fixed=NO_ALIASES)[short]
+
+    assert resolved(needed - 1) == short
+    assert resolved(needed) == full
 
 
-def test_a_one_word_name_needs_two_actors_in_common_with_its_full_name():
-    group = [person("Rio Ferdinand", 4), person("Ferdinand", 2)]
-    assert resolve_group(group, shared=lambda a, b: 1, fixed=NO_ALIASES)["Ferdinand"] == (
-        "Ferdinand"
-    )
-    assert resolve_group(group, shared=lambda a, b: 2, fixed=NO_ALIASES)["Ferdinand"] == (
-        "Rio Ferdinand"
-    )
+def test_shared_actors_count_a_surname_and_the_full_name_ending_with_it_as_one():
     assert shared_companions({"blinken", "fidan", "gaza"}, {"antony blinken", "hakan fidan"}) == 2
     assert shared_companions({"keane", "man utd"}, {"keane", "mercury prize"}) == 1
 
