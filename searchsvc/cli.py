@@ -94,6 +94,13 @@ def _print_report(report, as_json: bool) -> None:
         f"in {report.elapsed:.1f} s; the index at {report.index_dir} now holds "
         f"{report.documents:,} paragraphs"
     )
+    if report.files_renamed:
+        click.echo(
+            f"{report.files_renamed:,} files written again: the canonical names of their "
+            "actors changed with the archive"
+        )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     if report.skipped:
         click.echo(f"skipped ({len(report.skipped)}):", err=True)
         for item in report.skipped:

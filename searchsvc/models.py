@@ -127,6 +127,7 @@ class Place:
 
 
 EntityLabel = Literal["actor", "location"]
+ActorKind = Literal["person", "organisation"]
 
 
 @dataclass
@@ -135,6 +136,9 @@ class Entity:
 
     ``text`` is the mention as written and ``text == source[start:end]``; ``name`` is the
     canonical name stored in the index; ``place`` is set for resolved locations.
+    ``kind`` tells, for actors, whether the article names a person (the model or a title
+    says so for one of its mentions) or an organisation (the model says so); None when
+    only the alias table or the gazetteer named it.
     """
 
     text: str
@@ -143,6 +147,7 @@ class Entity:
     end: int
     name: str
     place: Place | None = None
+    kind: ActorKind | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the entity as a JSON-ready dict."""

@@ -842,6 +842,7 @@ def resolve_article(
         for m in flat:
             m.name = forms[name_key(m.name)].most_common(1)[0][0]
     _resolve_places(flat)
+    kinds = _actor_kinds(flat)
     return [
         [
             Entity(
@@ -851,11 +852,27 @@ def resolve_article(
                 m.end,
                 m.name,  # type: ignore[arg-type]
                 m.place if m.label == "location" else None,
+                kinds.get(m.name) if m.label == "actor" else None,
             )
             for m in ms
         ]
         for ms in paragraph_mentions_list
     ]
+
+
+def _actor_kinds(mentions: list[Mention]) -> dict[str, str]:
+    """Return what the article says each actor name is: "person" when the model (or a
+    title) calls one of its mentions a person, else "organisation" when the model calls
+    one an organisation; names only the dictionary pass found are left out."""
+    kinds: dict[str, str] = {}
+    for m in mentions:
+        if m.label != "actor":
+            continue
+        if m.raw == "PER":
+            kinds[m.name] = "person"
+        elif m.raw in ("ORG", "LOC"):
+            kinds.setdefault(m.name, "organisation")
+    return kinds
 
 
 # --------------------------------------------------------------------------- driving

@@ -22,6 +22,8 @@ from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
+from searchsvc.text import fold
+
 from ... import limits
 from ...errors import BadQuery, NotFound
 from ...marks import MAX_FULL_CHARS
@@ -39,7 +41,7 @@ from ...models import (
 from ...query import ParsedQuery
 from ...query.nodes import DEFAULT_FIELDS, Fuzzy, Node, Phrase, Term
 from ...request import Checked, validate
-from .analysis import WORD, fold
+from .analysis import WORD
 from .client import Cluster
 from .documents import SOURCE_FIELDS, source_hit, source_paragraph
 from .highlight import Stemmer, highlight_texts

@@ -289,6 +289,10 @@ class WhooshWriter:
         """Return nothing: Whoosh never refuses a paragraph it was given."""
         return []
 
+    def state_file(self, name: str) -> Path:
+        """Return ``name`` in the generation folder being written."""
+        return self.gen_dir / name
+
     def publish(self, meta: IndexMeta) -> WriteTotals:
         """Commit the rest (merging segments after a full run), store ``meta`` and, for
         a full run, swap the new generation in; return the index's totals."""

@@ -12,7 +12,6 @@ documents' values, with no stored fields read.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -20,18 +19,11 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from searchsvc.models import FacetValue
+from searchsvc.text import fold
 
 from .docsets import field_postings, segment_key
 
 SEGMENT_CACHE = 256  # per-segment (field) pieces kept, at most
-
-
-def fold(text: str) -> str:
-    """Return ``text`` lowercased with accents removed (for prefix matching)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @dataclass

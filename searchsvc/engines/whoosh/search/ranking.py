@@ -12,9 +12,9 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.searching import Searcher
 
 from searchsvc.models import SearchRequest
+from searchsvc.text import fold
 
 from .docsets import DocSets, numeric_column
-from .facets import fold
 from .query import CompiledQuery
 from .scoring import Scorer, Unsupported, top
 
