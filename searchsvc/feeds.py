@@ -88,4 +88,7 @@ def _describe(saved: SavedSearch) -> str:
     parts = [repr(p.get("q") or "")]
     for key, label in (("actors", "actor"), ("locations", "location"), ("sources", "source")):
         parts += [f"{label}={v}" for v in p.get(key) or []]
-    return "new paragraphs matching " + " ".join(parts)
+    text = "new paragraphs matching " + " ".join(parts)
+    if saved.problem:
+        text += f" (not matched at the last reindex: {saved.problem})"
+    return text
