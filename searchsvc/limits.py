@@ -87,7 +87,8 @@ EXPORT_FORMATS = ("csv", "ndjson")
 # Saved searches and alerts
 MAX_ID_FILTER = 1024  # paragraph ids one request may be restricted to
 MAX_SAVED_NAME_CHARS = 64
-SAVED_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_SAVED_NAME_CHARS - 1}}}")
+# "\-", not a bare "-": the pattern is also an HTML form's (read with the v flag).
+SAVED_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{MAX_SAVED_NAME_CHARS - 1}}}")
 SAVED_NAME_RULE = (
     f"1 to {MAX_SAVED_NAME_CHARS} letters, digits, '_', '-' or '.', starting with a letter or digit"
 )

@@ -19,6 +19,7 @@ from flask import Blueprint, jsonify, request
 
 from ..errors import IndexMissing
 from ..models import ArticleView, Health, SearchPage, Suggestions, api_dict
+from .auth import open_access
 from .backend import get_backend
 from .openapi import ENDPOINTS, NO_INDEX, Endpoint, openapi_path, openapi_spec
 from .params import ARTICLE_ID, SEARCH, SUGGEST, Param, build_request, build_suggest
@@ -58,6 +59,8 @@ def endpoint(
                 raise TypeError(f"{view.__name__} returned {type(result).__name__}")
             return jsonify(api_dict(result))
 
+        if open:
+            open_access(respond)
         api.add_url_rule(rule, view_func=respond, methods=[method])
         ENDPOINTS.append(
             Endpoint(

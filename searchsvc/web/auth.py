@@ -110,9 +110,7 @@ def init_auth(app: Flask) -> None:
     app.before_request(_guard)
     app.after_request(_challenge)
     app.register_blueprint(auth)
-    app.jinja_env.globals.update(
-        csrf_token=csrf_token, csrf_field=CSRF_FIELD, signed_in=signed_in
-    )
+    app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, signed_in=signed_in)
 
 
 # -- the checks -------------------------------------------------------------------------

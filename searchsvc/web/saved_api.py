@@ -112,9 +112,7 @@ def _match(match: store_module.SavedMatch, seen: str) -> Match:
 )
 def api_saved_list() -> SavedList:
     """Return every saved search."""
-    return SavedList(
-        saved=[saved_info(s) for s in get_store().list()], limit=MAX_SAVED_SEARCHES
-    )
+    return SavedList(saved=[saved_info(s) for s in get_store().list()], limit=MAX_SAVED_SEARCHES)
 
 
 @endpoint(

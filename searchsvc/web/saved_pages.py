@@ -136,8 +136,10 @@ def saved_feed(name: str) -> Any:
         store.matches(name, limit=FEED_ENTRIES),
         feed_url=base + feed_path(name),
         search_url=base + search_href(req),
-        paragraph_url=lambda hit: base
-        + article_href(req, str(hit.get("article_id") or ""), int(hit.get("position") or 1)),
+        paragraph_url=lambda hit: (
+            base
+            + article_href(req, str(hit.get("article_id") or ""), int(hit.get("position") or 1))
+        ),
         generator_version=__version__,
     )
     response = Response(body, mimetype="application/atom+xml")
