@@ -39,6 +39,11 @@ FINISH_SECONDS = 5.0
 POLL_SECONDS = 0.2
 
 
+def _secret_key() -> str:
+    """Return ``SEARCHSVC_SECRET_KEY`` (sessions outlive a restart), else a new key."""
+    return os.environ.get("SEARCHSVC_SECRET_KEY") or secrets.token_hex(32)
+
+
 @dataclass(frozen=True)
 class ServeOptions:
     """How to serve: the index location, the address, threads per worker, the number
@@ -53,7 +58,7 @@ class ServeOptions:
     workers: int = 1
     saved_db: str | None = None
     token: str | None = field(default=None, repr=False)
-    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    secret_key: str = field(default_factory=_secret_key, repr=False)
 
 
 def is_loopback(host: str) -> bool:
