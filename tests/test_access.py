@@ -383,20 +383,8 @@ def test_every_worker_of_serve_requires_the_token_and_shares_the_sessions(tmp_pa
     write_paragraphs(index_dir, sample_paragraphs())
     env = {**os.environ, "SEARCHSVC_TOKEN": TOKEN}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "searchsvc.cli",
-            "serve",
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-            "--port",
-            "0",
-            "--index",
-            str(index_dir),
-        ],
+        [sys.executable, "-m", "searchsvc.cli", "serve", "--workers", "2", "--port", "0"]
+        + ["--index", str(index_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -28,6 +28,7 @@ from .params import NEW_NAME, SAVED, SAVED_NAME, build_saved, write_args
 
 STORE_DOWN = "The saved-search database cannot be opened, read or written."
 UNKNOWN = "No saved search of that name."
+BY_NAME = {400: "Invalid name.", 404: UNKNOWN, 503: STORE_DOWN}  # what a name may answer
 FORM_TOO = (
     "The parameters may instead be sent as a form body "
     "(application/x-www-form-urlencoded, the same names; not both). A browser page "
@@ -121,7 +122,7 @@ def api_saved_list() -> SavedList:
     "One saved search and its newest matches",
     f"The saved search and its newest matches (at most {FEED_ENTRIES}).",
     params=(SAVED_NAME,),
-    errors={400: "Invalid name.", 404: UNKNOWN, 503: STORE_DOWN},
+    errors=BY_NAME,
 )
 def api_saved_get(name: str) -> SavedDetail:
     """Return the saved search ``name`` with its newest matches (nothing is marked
@@ -156,7 +157,7 @@ def api_saved_put(name: str) -> SavedInfo:
     "Delete a saved search and its matches",
     "It was deleted.",
     params=(SAVED_NAME,),
-    errors={400: "Invalid name.", 404: UNKNOWN, 503: STORE_DOWN},
+    errors=BY_NAME,
     method="DELETE",
 )
 def api_saved_delete(name: str) -> Deleted:
@@ -195,7 +196,7 @@ def api_saved_rename(name: str) -> SavedInfo:
     "Mark a saved search's matches as seen",
     "The saved search, with no new matches.",
     params=(SAVED_NAME,),
-    errors={400: "Invalid name.", 404: UNKNOWN, 503: STORE_DOWN},
+    errors=BY_NAME,
     method="POST",
 )
 def api_saved_seen(name: str) -> SavedInfo:
