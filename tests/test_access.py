@@ -358,8 +358,9 @@ def test_serve_passes_the_token_on_and_never_shows_it(tmp_path, monkeypatch):
     )
     assert anonymous.exit_code == 0 and seen[1].token is None
     assert "no access token (--allow-anonymous)" in anonymous.output
-    loopback = CliRunner().invoke(main, ["serve", "--index", str(tmp_path)])
-    assert loopback.exit_code == 0 and seen[2].token is None
+    db = str(tmp_path / "elsewhere.sqlite3")
+    loopback = CliRunner().invoke(main, ["serve", "--index", str(tmp_path), "--saved-db", db])
+    assert loopback.exit_code == 0 and seen[2].token is None and seen[2].saved_db == db
 
     on_line = CliRunner().invoke(main, ["serve", "--token", TOKEN, "--index", str(tmp_path)])
     assert on_line.exit_code == 0 and "--token shows in ps" in on_line.output
