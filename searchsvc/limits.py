@@ -39,7 +39,7 @@ MAX_SUGGEST_CHARS = MAX_FILTER_CHARS  # a prefix of a name that can be a filter 
 
 # Web requests (query-string values longer than the parameter's own limit are refused)
 MAX_PARAM_CHARS = MAX_QUERY_CHARS
-MAX_BODY_BYTES = 64 * 1024  # the app answers GET only
+MAX_BODY_BYTES = 64 * 1024  # form bodies of the writes (saved searches, login)
 
 # Enumerations (the values are the models' types: ``SortOrder``, ``FacetName``)
 SORTS: tuple[str, ...] = get_args(SortOrder)
@@ -86,6 +86,14 @@ EXPORT_FORMATS = ("csv", "ndjson")
 
 # Saved searches and alerts
 MAX_ID_FILTER = 1024  # paragraph ids one request may be restricted to
-SAVED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_SAVED_NAME_CHARS = 64
+# "\-", not a bare "-": the pattern is also an HTML form's (read with the v flag).
+SAVED_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{MAX_SAVED_NAME_CHARS - 1}}}")
+SAVED_NAME_RULE = (
+    f"1 to {MAX_SAVED_NAME_CHARS} letters, digits, '_', '-' or '.', starting with a letter or digit"
+)
 MAX_SAVED_SEARCHES = 1000
-FEED_ENTRIES = 50
+FEED_ENTRIES = 50  # newest matches in a feed, and on a saved search's page and GET
+
+# Access (``searchsvc serve --token``)
+MIN_TOKEN_CHARS = 16  # a shorter access token is refused: it could be guessed

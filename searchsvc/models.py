@@ -509,3 +509,91 @@ class ErrorReply:
     """The body of every error answer."""
 
     error: ErrorDetail = field(metadata=described("What went wrong."))
+
+
+# -- saved searches (/api/saved) ------------------------------------------------------
+
+
+@dataclass
+class SavedParams:
+    """The search a saved search runs (the SearchRequest fields it keeps)."""
+
+    q: str = field(metadata=described("The query."))
+    actors: list[str] = field(metadata=described("Actor filters (the actor parameter)."))
+    locations: list[str] = field(metadata=described("Location filters (location)."))
+    sources: list[str] = field(metadata=described("Source filters (source)."))
+    date_from: str | None = field(metadata=described("Inclusive start date (from)."))
+    date_to: str | None = field(metadata=described("Inclusive end date (to)."))
+    sort: SortOrder = field(metadata=described("Result order (sort)."))
+    collapse: bool = field(metadata=described("At most one paragraph per article (collapse)."))
+    expand_locations: bool = field(
+        metadata=described("Locations also match places in that country (expand).")
+    )
+
+
+@dataclass
+class SavedInfo:
+    """A saved search: its name, the search it runs, and its matches so far."""
+
+    name: str = field(metadata=described("Its name (letters, digits, _ . -)."))
+    params: SavedParams = field(metadata=described("The search it runs."))
+    search: str = field(
+        metadata=described(
+            "The same search as a query string: /api/search?{search} runs it, "
+            "PUT /api/saved/{name}?{search} saves it again."
+        )
+    )
+    created: str = field(metadata=described("When it was first saved, ISO 8601."))
+    updated: str = field(metadata=described("When it was last saved or renamed."))
+    seen_at: str | None = field(metadata=described("When its matches were last marked seen."))
+    new: int = field(
+        metadata=described("Matches recorded since it was last seen.", minimum=0)
+    )
+    total: int = field(metadata=described("Matches recorded in all.", minimum=0))
+    problem: str | None = field(
+        metadata=described("Why its search cannot run (else null): it is kept, not matched.")
+    )
+    feed: str = field(metadata=described("Path of its Atom feed (/feeds/{name}.atom)."))
+
+
+@dataclass
+class Match:
+    """A paragraph a saved search matched when a reindex added it, as recorded then."""
+
+    id: str = field(metadata=described("Paragraph id: article id, #, position."))
+    article_id: str = field(metadata=described("Id of the article."))
+    title: str = field(metadata=described("Headline of the article."))
+    source: str | None = field(metadata=described("Source of the article."))
+    date: str | None = field(metadata=described("Publication date, ISO 8601."))
+    url: str | None = field(metadata=described("Link to the original article."))
+    position: int = field(metadata=described("Place of the paragraph in its article.", minimum=0))
+    text: str = field(metadata=described("The paragraph, plain text."))
+    highlight: str = field(metadata=described("HTML-escaped paragraph; its only tags are <mark>."))
+    actors: list[str] = field(metadata=described("People and organisations named."))
+    locations: list[Place] = field(metadata=described("Places named."))
+    matched_at: str = field(metadata=described("When it was matched, ISO 8601."))
+    new: bool = field(metadata=described("True when matched since the search was last seen."))
+
+
+@dataclass
+class SavedDetail(SavedInfo):
+    """A saved search with its newest matches."""
+
+    matches: list[Match] = field(
+        default_factory=list, metadata=described("Its newest matches, newest first.")
+    )
+
+
+@dataclass
+class SavedList:
+    """Every saved search, by name."""
+
+    saved: list[SavedInfo] = field(metadata=described("The saved searches, by name."))
+    limit: int = field(metadata=described("How many saved searches may be kept.", minimum=1))
+
+
+@dataclass
+class Deleted:
+    """A saved search was deleted, with its recorded matches."""
+
+    deleted: str = field(metadata=described("The name of the deleted saved search."))

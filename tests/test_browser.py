@@ -1,5 +1,6 @@
 """End-to-end in headless Chromium (Playwright from PyPI, Debian's /usr/bin/chromium):
-search, facet, page, article. Screenshots go to tests/artifacts/ (git-ignored)."""
+search, facet, page, article; saving a search, its list, its feed. Screenshots go to
+tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc.saved import SavedStore, default_path
 from searchsvc.web import create_app
 from tests.fixtures_search import A1, build_sample_index
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
+INDEXES: dict[str, Path] = {}  # server URL -> the index it serves
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,7 +39,9 @@ def server(tmp_path_factory):
     srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
+    url = f"http://127.0.0.1:{srv.effective_port}"
+    INDEXES[url] = index_dir
+    yield url
     srv.close()
     thread.join(timeout=5)
 
@@ -135,3 +140,62 @@ def test_keyboard_skip_link_and_focus(server, browser):
     page.keyboard.press("Enter")
     assert page.url.endswith("#main")
     page.close()
+
+
+def test_save_a_search_from_the_page_and_open_its_feed(server, browser):
+    feedparser = pytest.importorskip("feedparser")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    page.goto(server + "/?q=humanitarian&sort=newest")
+    page.get_by_label("Save this search as").fill("hum-watch")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(server + "/saved")
+    row = page.locator('tr[data-name="hum-watch"]')
+    assert row.locator("code").inner_text() == "humanitarian"
+    assert row.locator(".new-count").inner_text() == "0"
+    page.screenshot(path=str(ARTIFACTS / "saved-list.png"), full_page=True)
+
+    # A reindex records new matches: here straight into the server's saved searches.
+    index_dir = INDEXES[server]
+    store = SavedStore(default_path(str(index_dir)))
+    match = {
+        "id": f"{A1}#1",
+        "article_id": A1,
+        "position": 1,
+        "title": "Blinken meets Erdoğan",
+        "text": "a humanitarian pause",
+        "highlight": "a <mark>humanitarian</mark> pause",
+    }
+    store.record("hum-watch", [match])
+    page.reload()
+    assert row.locator(".new-count").inner_text() == "1"
+
+    # Its feed, from the page's link, is Atom with the match linking to the paragraph.
+    href = row.get_by_role("link", name="Feed").get_attribute("href")
+    response = context.request.get(server + href)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(response.body())
+    assert not feed.bozo and feed.version == "atom10"
+    link = f"{server}/article/{A1}?q=humanitarian&sort=newest#p1"
+    assert [e.link for e in feed.entries] == [link]
+
+    # Opening the search shows the match as new and marks it seen.
+    row.get_by_role("link", name="hum-watch").click()
+    page.wait_for_selector("li.hit.new")
+    page.get_by_role("link", name="All saved searches").click()
+    assert page.locator('tr[data-name="hum-watch"] .new-count').inner_text() == "0"
+
+    # Rename, then delete (the confirmation is accepted).
+    page.get_by_label("New name for hum-watch").fill("humanitarian")
+    page.locator('tr[data-name="hum-watch"]').get_by_role("button", name="Rename").click()
+    page.wait_for_selector('tr[data-name="humanitarian"]')
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete humanitarian").click()
+    page.wait_for_selector("text=Deleted “humanitarian”.")
+    assert page.locator("table.saved-list").count() == 0
+    assert not problems, f"console errors (CSP?): {problems}"
+    context.close()

@@ -19,6 +19,7 @@ from flask import Blueprint, jsonify, request
 
 from ..errors import IndexMissing
 from ..models import ArticleView, Health, SearchPage, Suggestions, api_dict
+from .auth import open_access
 from .backend import get_backend
 from .openapi import ENDPOINTS, NO_INDEX, Endpoint, openapi_path, openapi_spec
 from .params import ARTICLE_ID, SEARCH, SUGGEST, Param, build_request, build_suggest
@@ -36,10 +37,14 @@ def endpoint(
     *,
     params: Sequence[Param] = (),
     errors: Mapping[int, str] | None = None,
+    method: str = "GET",
+    description: str = "",
+    open: bool = False,
 ) -> Callable[[View], View]:
-    """Return a decorator serving its view at ``GET /api<rule>``, as the JSON of the
-    ``answer`` dataclass the view returns, and registering the operation (``summary``,
-    ``params``, ``errors``: status -> meaning) for the OpenAPI document."""
+    """Return a decorator serving its view at ``<method> /api<rule>``, as the JSON of
+    the ``answer`` dataclass the view returns, and registering the operation
+    (``summary``, ``description``, ``params``, ``errors``: status -> meaning, ``open``:
+    answered without the access token) for the OpenAPI document."""
     path = openapi_path(f"{api.url_prefix}{rule}")
     in_path = set(re.findall(r"{([^{}]+)}", path))
     declared = {p.name for p in params if p.where == "path"}
@@ -54,7 +59,9 @@ def endpoint(
                 raise TypeError(f"{view.__name__} returned {type(result).__name__}")
             return jsonify(api_dict(result))
 
-        api.add_url_rule(rule, view_func=respond, methods=["GET"])
+        if open:
+            open_access(respond)
+        api.add_url_rule(rule, view_func=respond, methods=[method])
         ENDPOINTS.append(
             Endpoint(
                 path=path,
@@ -64,6 +71,9 @@ def endpoint(
                 answer_doc=answer_doc,
                 params=tuple(params),
                 errors=dict(errors or {}),
+                method=method.lower(),
+                description=description,
+                open=open,
             )
         )
         return respond  # type: ignore[return-value]
@@ -113,7 +123,9 @@ def api_suggest() -> Suggestions:
     return Suggestions(field=ask.field, q=ask.prefix, values=values)
 
 
-@endpoint("/health", Health, "Index status", "The index is present.", errors={503: NO_INDEX})
+@endpoint(
+    "/health", Health, "Index status", "The index is present.", errors={503: NO_INDEX}, open=True
+)
 def api_health() -> Health:
     """Return the index's size and last reindex time (503 when there is no index)."""
     stats = get_backend().stats()

@@ -28,6 +28,7 @@ QUERY_SYNTAX = (
     f"match case- and accent-insensitively, word by word. At most {limits.MAX_QUERY_CHARS} "
     "characters; longer queries get a 400."
 )
+CSRF_FIELD = "csrf_token"  # the form field carrying the CSRF token (not a parameter)
 
 
 @dataclass(frozen=True)
@@ -294,3 +295,49 @@ def build_suggest(args: MultiDict) -> SuggestQuery:
 ARTICLE_ID = Text(
     "id", "Article id.", where="path", max_chars=100, pattern=limits.ARTICLE_ID.pattern
 )
+
+
+# -- /api/saved/{name} ----------------------------------------------------------------
+
+# The parameters of /api/search that make the search a saved search keeps (the page,
+# its size, the facets and one-article restriction describe a page of results).
+SAVED = (Q, ACTOR, LOCATION, SOURCE, DATE_FROM, DATE_TO, SORT, COLLAPSE, EXPAND)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _name(name: str, description: str, where: Literal["query", "path"]) -> Text:
+    return Text(
+        name,
+        description,
+        where=where,
+        max_chars=limits.MAX_SAVED_NAME_CHARS,
+        pattern=limits.SAVED_NAME.pattern,
+        hint=limits.SAVED_NAME_RULE,
+    )
+
+
+SAVED_NAME = _name("name", "Name of the saved search.", "path")
+NEW_NAME = _name("to", "The new name (not taken by another saved search).", "query")
+
+
+def build_saved(args: MultiDict) -> SearchRequest:
+    """Return the SearchRequest a saved search keeps, read from ``args`` (the ``SAVED``
+    parameters; any other is left at its default). Raises BadQuery as
+    ``build_request`` does."""
+    names = {p.name for p in SAVED}
+    return build_request(MultiDict([(k, v) for k, v in args.items(multi=True) if k in names]))
+
+
+def write_args(query: MultiDict, form: MultiDict, content_type: str | None) -> MultiDict:
+    """Return the parameters of a write: the query string's, or the form body's (a
+    body of another type, or parameters in both, is a BadQuery)."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind and kind not in FORM_TYPES:
+        raise BadQuery(
+            f"a body of type {kind} is not read: send the parameters in the query string "
+            "or as a form (application/x-www-form-urlencoded)"
+        )
+    sent = MultiDict([(k, v) for k, v in form.items(multi=True) if k != CSRF_FIELD])
+    if sent and query:
+        raise BadQuery("send the parameters in the query string or in the body, not both")
+    return sent or query
