@@ -28,16 +28,20 @@ NO_INDEX = "No usable index (missing, damaged, or its engine unreachable)."
 @dataclass(frozen=True)
 class Endpoint:
     """One GET operation of the API as the document describes it: ``answer`` is the
-    dataclass of its 200 body, ``errors`` the other statuses it may answer (each with
-    the ``Error`` body) and what they mean."""
+    dataclass of its 200 JSON body (None: it has none), ``media`` the other media types
+    its 200 may have (media type -> what it holds), ``headers`` the headers its 200
+    always has (name -> meaning), ``errors`` the other statuses it may answer (each
+    with the ``Error`` body) and what they mean."""
 
     path: str  # OpenAPI form: /api/articles/{id}
     operation_id: str
     summary: str
-    answer: type
+    answer: type | None
     answer_doc: str
     params: tuple[Param, ...] = ()
     errors: Mapping[int, str] = field(default_factory=dict)
+    media: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -55,7 +59,17 @@ def openapi_spec(endpoints: Iterable[Endpoint] | None = None) -> dict[str, Any]:
     error = schemas.ref(ErrorReply)
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS if endpoints is None else endpoints:
-        responses = {"200": _response(schemas.ref(endpoint.answer), endpoint.answer_doc)}
+        ok = _response(
+            None if endpoint.answer is None else schemas.ref(endpoint.answer),
+            endpoint.answer_doc,
+            endpoint.media,
+        )
+        if endpoint.headers:
+            ok["headers"] = {
+                name: {"description": meaning, "required": True, "schema": {"type": "string"}}
+                for name, meaning in endpoint.headers.items()
+            }
+        responses = {"200": ok}
         for status, meaning in sorted(endpoint.errors.items()):
             responses[str(status)] = _response(error, meaning)
         operation: dict[str, Any] = {
@@ -80,8 +94,13 @@ def openapi_spec(endpoints: Iterable[Endpoint] | None = None) -> dict[str, Any]:
     }
 
 
-def _response(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _response(
+    schema: dict[str, Any] | None, description: str, media: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    content: dict[str, Any] = {} if schema is None else {"application/json": {"schema": schema}}
+    for media_type, holds in (media or {}).items():
+        content[media_type] = {"schema": {"type": "string", "description": holds}}
+    return {"description": description, "content": content}
 
 
 class Schemas:
