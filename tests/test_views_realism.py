@@ -20,6 +20,7 @@ import pytest
 
 from searchsvc import timeline as timelines
 from searchsvc.indexer import reindex
+from searchsvc.parse import parse_file
 from searchsvc.web import create_app
 from tests.conftest import shared_path
 
@@ -29,19 +30,15 @@ QUERY = "said"  # in thousands of BBC paragraphs
 
 
 def dated_corpus(bbc, target) -> None:
-    """Write the BBC articles as JSON Lines records, each with a date in 2004-2005."""
+    """Write the BBC articles, as the indexer reads them, as JSON Lines records, each
+    with a date in 2004-2005."""
     with open(target, "w", encoding="utf-8") as out:
         for path in sorted(bbc.rglob("*.txt")):
-            raw = path.read_bytes()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")
-            title, _, body = text.strip().partition("\n")
-            day = date(2004, 1, 1) + timedelta(days=zlib.crc32(path.name.encode()) % 731)
-            record = {"title": title.strip(), "text": body.strip(), "date": day.isoformat(),
-                      "source": path.parent.name}
-            out.write(json.dumps(record) + "\n")
+            for article in parse_file(path).articles:
+                day = date(2004, 1, 1) + timedelta(days=zlib.crc32(path.name.encode()) % 731)
+                record = {"title": article.title, "text": "\n\n".join(article.paragraphs),
+                          "date": day.isoformat(), "source": path.parent.name}
+                out.write(json.dumps(record) + "\n")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from html import unescape
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from searchsvc.chart import COLOURS
@@ -244,3 +246,19 @@ def test_the_panels_keep_to_the_content_security_policy(client):
     assert "style=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.dictionaries(
+        st.sampled_from(["q", "vs", "chart", "from", "to", "actor", "location", "collapse"]),
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(["share", "count", "2023", "2023-11-06", "date:2023", '"', "OR"]),
+        ),
+        max_size=5,
+    )
+)
+def test_no_chart_or_panel_parameter_causes_a_server_error(client, params):
+    response, _ = page(client, **params)
+    assert response.status_code in (200, 400), params

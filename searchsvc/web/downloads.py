@@ -24,8 +24,7 @@ from ..engine import SearchEngine
 from ..limits import EXPORT_CHUNK_BYTES
 from ..models import SearchRequest, Timeline
 from ..timeline import csv_text
-from . import params
-from .links import request_params
+from .links import filter_params
 
 CSV = "text/csv"
 NDJSON = "application/x-ndjson"
@@ -68,10 +67,9 @@ def export_response(engine: SearchEngine, request: SearchRequest, fmt: str) -> R
         raise
     response.call_on_close(stack.close)
     stamp = datetime.fromisoformat(meta["exported_at"]).strftime("%Y%m%dT%H%M%SZ")
-    filters = replace(request, q="", sort=params.SORT.default, collapse=False)
     headers = response.headers
     headers["X-Searchsvc-Query"] = header_text(request.q)
-    headers["X-Searchsvc-Filters"] = urlencode(request_params(filters))
+    headers["X-Searchsvc-Filters"] = urlencode(filter_params(replace(request, q="")))
     headers["X-Searchsvc-Sort"] = request.sort
     headers["X-Searchsvc-Collapse"] = "1" if request.collapse else "0"
     headers["X-Searchsvc-Index-Version"] = header_text(meta["index_version"])

@@ -102,17 +102,9 @@ def view_href(req: SearchRequest, view: params.ChartView, **changes: Any) -> str
 def filter_params(req: SearchRequest) -> list[tuple[str, str]]:
     """Return the query-string pairs of the query and filters of ``req`` only (what the
     analyst views take): order, page, collapse and the rest left out."""
-    plain = SearchRequest(
-        q=req.q,
-        actors=req.actors,
-        locations=req.locations,
-        sources=req.sources,
-        date_from=req.date_from,
-        date_to=req.date_to,
-        article_id=req.article_id,
-        expand_locations=req.expand_locations,
-    )
-    return request_params(plain)
+    shown = {"sort": params.SORT.default, "collapse": False, "page": params.PAGE.default}
+    shown |= {"per_page": params.PER_PAGE.default, "facet_limit": params.FACETS.default}
+    return request_params(dataclasses.replace(req, **shown))
 
 
 def timeline_csv_href(req: SearchRequest, vs: Sequence[str], interval: str) -> str:
