@@ -22,19 +22,24 @@ from searchsvc.indexer import write_paragraphs
 from searchsvc.web import create_app, openapi_spec
 from searchsvc.web.downloads import EXPORT_HEADERS, _chunks, header_text, slug
 from tests.fixtures_search import A1, A2, build_sample_index, sample_paragraphs
+from tests.opensearch_cluster import cluster_modes, fresh_location
 from tests.test_api import validate
 
 SPEC = openapi_spec()
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return build_sample_index(tmp_path_factory.mktemp("views-api") / "ix")
-
-
-@pytest.fixture(scope="module")
-def client(index_dir):
-    return create_app({"INDEX_DIR": str(index_dir)}).test_client()
+@pytest.fixture(scope="module", params=[pytest.param("whoosh", id="whoosh"), *cluster_modes()])
+def client(request, tmp_path_factory):
+    """The app over the sample paragraphs, in a Whoosh folder and in OpenSearch."""
+    if request.param == "whoosh":
+        index_dir = build_sample_index(tmp_path_factory.mktemp("views-api") / "ix")
+        yield create_app({"INDEX_DIR": str(index_dir)}).test_client()
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEARCHSVC_OPENSEARCH_REPLICAS", "0")
+        with fresh_location(request.param, "views") as location:
+            write_paragraphs(location, sample_paragraphs())
+            yield create_app({"INDEX_DIR": location}).test_client()
 
 
 def get(client, path, **params):
