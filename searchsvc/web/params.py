@@ -193,8 +193,9 @@ class Choice(Param):
             schema["default"] = self.default
         return schema
 
-    def read(self, args: MultiDict) -> Any:
-        """Return the value; raise BadQuery naming the allowed ones for anything else."""
+    def read(self, args: MultiDict) -> str | None:
+        """Return the value (``default`` when absent); raise BadQuery naming the allowed
+        ones for anything else."""
         raw = args.get(self.name)
         if raw is None:
             return self.default
@@ -368,7 +369,7 @@ COMPARE_Q = Queries(
     max_values=limits.MAX_COMPARE_QUERIES,
 )
 TIMELINE = (*FILTERS, INTERVAL, TIMELINE_FORMAT)
-COMPARE = (COMPARE_Q, *FILTERS[1:], INTERVAL, TIMELINE_FORMAT)
+COMPARE = (COMPARE_Q, *(p for p in FILTERS if p is not Q), INTERVAL, TIMELINE_FORMAT)
 
 
 @dataclass(frozen=True)
