@@ -81,8 +81,16 @@ RELATED_SORTS = ("lift", "count")
 DEFAULT_RELATED_LIMIT = 20
 MAX_RELATED_LIMIT = 100
 DEFAULT_RELATED_MIN_COUNT = 2
+MAX_RELATED_MIN_COUNT = 1_000_000_000
 RELATED_CANDIDATES = 1000  # most frequent values among the hits whose lift is computed
 EXPORT_FORMATS = ("csv", "ndjson")
+TIMELINE_FORMATS = ("json", "csv")  # /api/timeline and /api/timeline/compare
+CHART_MEASURES = ("count", "share")  # the search page's chart: bar heights
+EXPORT_CHUNK_BYTES = 64 * 1024  # an export is sent in pieces of about this size
+# The search page's "named with" panel: values shown, and below how many hits the
+# values named only once are shown too (with few hits every value is rare).
+RELATED_PANEL_LIMIT = 10
+RELATED_PANEL_ALL_BELOW = 20
 
 # Saved searches and alerts
 MAX_ID_FILTER = 1024  # paragraph ids one request may be restricted to

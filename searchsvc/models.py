@@ -378,11 +378,17 @@ class TimelineBucket:
     (``count``) and articles, paragraphs indexed in the period (``total``) and
     ``share`` = count / total (0 when nothing is indexed then)."""
 
-    start: str
-    count: int
-    articles: int
-    total: int
-    share: float
+    start: str = field(metadata=described("First day of the period, YYYY-MM-DD.", format="date"))
+    count: int = field(metadata=described("Matching paragraphs dated in the period.", minimum=0))
+    articles: int = field(
+        metadata=described("Articles with a matching paragraph in the period.", minimum=0)
+    )
+    total: int = field(
+        metadata=described("Paragraphs indexed in the period (matching or not).", minimum=0)
+    )
+    share: float = field(
+        metadata=described("count / total (0 when nothing is indexed then).", minimum=0, maximum=1)
+    )
 
 
 @dataclass
@@ -390,10 +396,16 @@ class Timeline:
     """Attention over time for one query: buckets of one ``interval`` (``day``,
     ``week`` (starting Monday), ``month`` or ``year``), gaps filled with zeros."""
 
-    interval: str
-    buckets: list[TimelineBucket]
-    undated: int
-    query: str = ""
+    interval: str = field(
+        metadata=described("Period of each bucket: day, week (from Monday), month or year.")
+    )
+    buckets: list[TimelineBucket] = field(
+        metadata=described("One per period, oldest first, from the first to the last hit's.")
+    )
+    undated: int = field(
+        metadata=described("Matching paragraphs without a date (in no bucket).", minimum=0)
+    )
+    query: str = field(default="", metadata=described("The query, as given."))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the timeline as a JSON-ready dict."""
@@ -401,23 +413,46 @@ class Timeline:
 
 
 @dataclass
+class TimelineComparison:
+    """The timelines of several queries (shared filters) over the same buckets."""
+
+    interval: str = field(metadata=described("Period of each bucket (the same for all)."))
+    series: list[Timeline] = field(
+        metadata=described("One timeline per query, in the order asked, with equal buckets.")
+    )
+
+
+@dataclass
 class RelatedValue:
     """A value named in the matching paragraphs: ``count`` of them, ``share`` of the
     hits, and ``lift`` = share among the hits / share in the whole index."""
 
-    value: str
-    count: int
-    share: float
-    lift: float
+    value: str = field(metadata=described("The actor or place name."))
+    count: int = field(metadata=described("Matching paragraphs naming it.", minimum=1))
+    share: float = field(
+        metadata=described("count / matching paragraphs.", minimum=0, maximum=1)
+    )
+    lift: float = field(
+        metadata=described(
+            "share / (its share of all paragraphs): above 1 when the hits name it more "
+            "than the index does.",
+            minimum=0,
+        )
+    )
 
 
 @dataclass
 class Related:
     """The values of ``field`` most named with the query's hits."""
 
-    field: str
-    values: list[RelatedValue]
-    matched: int = 0
+    # dataclasses.field in full: the first field's name hides it in the class body.
+    field: str = dataclasses.field(metadata=described("actors or locations."))
+    values: list[RelatedValue] = dataclasses.field(
+        metadata=described("The values, by lift or by count (as asked).")
+    )
+    matched: int = dataclasses.field(
+        default=0, metadata=described("Matching paragraphs (what share is of).", minimum=0)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the answer as a JSON-ready dict."""

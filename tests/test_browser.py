@@ -199,3 +199,69 @@ def test_save_a_search_from_the_page_and_open_its_feed(server, browser):
     assert page.locator("table.saved-list").count() == 0
     assert not problems, f"console errors (CSP?): {problems}"
     context.close()
+
+
+def test_chart_bar_narrows_the_search_and_the_export_downloads(server, browser, tmp_path):
+    import csv
+    import io
+    from urllib.parse import parse_qs, urlsplit
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(server + "/")
+    page.get_by_label("Search the archive").fill("stock market")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("svg.timeline-chart")
+    everything = int(page.locator("h1.results-summary").get_attribute("data-total"))
+    page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=True)
+
+    # A bar with hits: its title says how many; clicking it narrows the search to it.
+    bars = page.locator("svg.timeline-chart a")
+    label = next(
+        bars.nth(i).get_attribute("aria-label")
+        for i in range(bars.count())
+        if not bars.nth(i).get_attribute("aria-label").endswith(": 0")
+    )
+    expected = int(label.rsplit(": ", 1)[1].replace(",", ""))
+    page.locator(f'svg.timeline-chart a[aria-label="{label}"]').click()
+    page.wait_for_url("**from=*")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["from"][0] == label.split(": ")[0]
+    assert int(page.locator("h1.results-summary").get_attribute("data-total")) == expected
+    assert page.locator("li.hit").count() == expected
+    page.get_by_role("link", name="← All dates").click()
+    page.wait_for_selector("svg.timeline-chart")
+    assert "from=" not in page.url
+
+    # The share toggle redraws the chart from the server.
+    page.get_by_role("link", name="Share of all paragraphs").click()
+    page.wait_for_selector('.chart-options [aria-current]:text("Share of all paragraphs")')
+    assert "chart=share" in page.url
+    assert "(share per" in page.locator("#chart-title").text_content()
+
+    # "Download all N results (CSV)": the file downloads and parses with N rows.
+    link = page.locator("#export-csv")
+    assert f"Download all {everything} results (CSV)" == link.inner_text()
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename.startswith("searchsvc-stock-market-")
+    target = tmp_path / download.suggested_filename
+    download.save_as(str(target))
+    rows = list(csv.DictReader(io.StringIO(target.read_text("utf-8-sig"))))
+    assert len(rows) == everything
+    assert all(r["id"] and "stock market" in r["text"] for r in rows)
+
+    # At phone width the chart scrolls inside its box: the page does not.
+    phone = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+    phone.goto(server + "/?q=stock+market&vs=humanitarian")
+    phone.wait_for_selector("svg.timeline-chart")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    box = phone.locator("svg.timeline-chart").bounding_box()
+    assert box and box["height"] >= 120  # legible, not squashed to the width
+    phone.screenshot(path=str(ARTIFACTS / "timeline-phone.png"), full_page=True)
+    assert not problems, f"console errors (CSP?): {problems}"
+    context.close()

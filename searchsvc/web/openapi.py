@@ -43,20 +43,24 @@ ACCESS = [{"bearer": []}, {"basic": []}, {}]
 @dataclass(frozen=True)
 class Endpoint:
     """One operation of the API as the document describes it: ``answer`` is the
-    dataclass of its 200 body, ``errors`` the other statuses it may answer (each with
-    the ``Error`` body) and what they mean; ``open`` when it answers without the
+    dataclass of its 200 JSON body (None: it has none), ``media`` the other media types
+    its 200 may have (media type -> what it holds), ``headers`` the headers its 200
+    always has (name -> meaning), ``errors`` the other statuses it may answer (each
+    with the ``Error`` body) and what they mean; ``open`` when it answers without the
     access token."""
 
     path: str  # OpenAPI form: /api/articles/{id}
     operation_id: str
     summary: str
-    answer: type
+    answer: type | None
     answer_doc: str
     params: tuple[Param, ...] = ()
     errors: Mapping[int, str] = field(default_factory=dict)
     method: str = "get"
     description: str = ""
     open: bool = False
+    media: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -79,7 +83,17 @@ def openapi_spec(endpoints: Iterable[Endpoint] | None = None) -> dict[str, Any]:
             errors.setdefault(401, NO_TOKEN)
         if endpoint.method != "get":
             errors.setdefault(403, FORGED)
-        responses = {"200": _response(schemas.ref(endpoint.answer), endpoint.answer_doc)}
+        ok = _response(
+            None if endpoint.answer is None else schemas.ref(endpoint.answer),
+            endpoint.answer_doc,
+            endpoint.media,
+        )
+        if endpoint.headers:
+            ok["headers"] = {
+                name: {"description": meaning, "required": True, "schema": {"type": "string"}}
+                for name, meaning in endpoint.headers.items()
+            }
+        responses = {"200": ok}
         for status, meaning in sorted(errors.items()):
             responses[str(status)] = _response(error, meaning)
         operation: dict[str, Any] = {
@@ -109,8 +123,13 @@ def openapi_spec(endpoints: Iterable[Endpoint] | None = None) -> dict[str, Any]:
     }
 
 
-def _response(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _response(
+    schema: dict[str, Any] | None, description: str, media: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    content: dict[str, Any] = {} if schema is None else {"application/json": {"schema": schema}}
+    for media_type, holds in (media or {}).items():
+        content[media_type] = {"schema": {"type": "string", "description": holds}}
+    return {"description": description, "content": content}
 
 
 class Schemas:
