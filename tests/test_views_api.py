@@ -415,3 +415,32 @@ def test_the_document_describes_the_views():
     assert list(bucket) == ["start", "count", "articles", "total", "share"]
     value = SPEC["components"]["schemas"]["RelatedValue"]["properties"]
     assert list(value) == ["value", "count", "share", "lift"]
+
+
+def test_with_an_access_token_the_views_need_it_and_the_page_links_work_logged_in(tmp_path):
+    token = "views-token-for-the-tests"
+    folder = build_sample_index(tmp_path / "ix")
+    app = create_app({"INDEX_DIR": str(folder), "ACCESS_TOKEN": token})
+    client = app.test_client()
+    paths = (
+        "/api/timeline?q=doha",
+        "/api/timeline/compare?q=doha&q=gaza",
+        "/api/related?q=doha",
+        "/api/export?q=doha",
+    )
+    for path in paths:
+        refused = client.get(path)
+        assert refused.status_code == 401, path
+        validate(refused.get_json(), "Error")
+        allowed = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert allowed.status_code == 200, path
+    person = app.test_client()
+    form = person.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    logged_in = person.post("/login", data={"csrf_token": csrf, "token": token, "next": "/"})
+    assert logged_in.status_code in (302, 303)
+    html = person.get("/?q=doha").get_data(as_text=True)
+    export = re.search(r'<a id="export-csv" href="([^"]+)"', html).group(1)
+    response = person.get(export.replace("&amp;", "&"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert len(csv_rows(response)) == total(person, q="doha")
