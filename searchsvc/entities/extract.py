@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from searchsvc.entities.normalize import clean_display, name_key
+from searchsvc.entities.ops import one_blas_thread
 from searchsvc.entities.places import PlaceQuery, inside, readings, resolve_places
 from searchsvc.entities.resources import (
     abbreviations,
@@ -237,10 +238,14 @@ def get_nlp() -> Any:
             )
         import spacy
 
+        from searchsvc.entities.ops import use_blas_ops
+
         try:
-            _NLP = spacy.load(path)
+            nlp = spacy.load(path)
         except Exception as exc:  # spaCy raises many types for a damaged model folder
             raise SearchsvcError(f"cannot load the entity model at {path}: {exc}") from exc
+        use_blas_ops(nlp)
+        _NLP = nlp
     return _NLP
 
 
@@ -947,8 +952,16 @@ def _annotate_in_process(
                 if not emitted:
                     yield "", (ai, pi, 0)
 
-    docs_iter = nlp.pipe(chunk_stream(), as_tuples=True, batch_size=batch_size)
+    with one_blas_thread():
+        yield from _annotate_docs(
+            nlp.pipe(chunk_stream(), as_tuples=True, batch_size=batch_size), sizes
+        )
 
+
+def _annotate_docs(
+    docs_iter: Iterator[tuple[Any, tuple[int, int, int]]], sizes: dict[int, list[str]]
+) -> Iterator[list[list[Entity]]]:
+    """Yield per-article entities from the (Doc, (article, paragraph, offset)) stream."""
     current = -1
     per_para: dict[int, list[tuple[int, Any]]] = {}
 
