@@ -1,10 +1,12 @@
 """The arithmetic the entity model runs on: matrix products through numpy's BLAS.
 
-spaCy's CPU backend (thinc ``NumpyOps``) multiplies matrices with the ``blis`` package.
-On the machines measured (x86-64 with AVX-512) numpy's OpenBLAS does the same products
-about 2.8 times faster on one thread, and the tok2vec layers are mostly such products, so
-the model runs ~1.8x faster with the same weights and the same entities. OpenBLAS
-starts a thread per core by default; beside the indexer's worker processes those
+spaCy's CPU backend (thinc ``NumpyOps``) multiplies matrices with the ``blis`` package by
+default. On the machines measured (x86-64 with AVX-512) numpy's OpenBLAS does the same
+products about 2.8 times faster on one thread, and the tok2vec layers are mostly such
+products, so the model runs ~1.8x faster with the same weights and the same entities.
+thinc has the switch built in: ``NumpyOps(use_blis=False)`` hands ``gemm`` to numpy.
+
+OpenBLAS starts a thread per core by default; beside the indexer's worker processes those
 threads only compete (they spin while waiting), so extraction runs with BLAS limited to
 one thread (``one_blas_thread``).
 """
@@ -16,35 +18,17 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-import numpy
 from thinc.api import NumpyOps
 
 
-class BlasOps(NumpyOps):
-    """thinc's NumpyOps with ``gemm`` done by ``numpy.matmul`` (OpenBLAS)."""
-
-    name = "searchsvc_blas"
-
-    def gemm(
-        self,
-        x: Any,
-        y: Any,
-        out: Any = None,
-        trans1: bool = False,
-        trans2: bool = False,
-    ) -> Any:
-        """Return ``x @ y`` (either side transposed on request), written to ``out`` if given."""
-        a = x.T if trans1 else x
-        b = y.T if trans2 else y
-        if out is None:
-            return numpy.matmul(a, b)
-        numpy.matmul(a, b, out=out)
-        return out
+def blas_ops() -> NumpyOps:
+    """Return thinc CPU ops whose matrix products go through numpy (OpenBLAS), not blis."""
+    return NumpyOps(use_blis=False)
 
 
 def use_blas_ops(nlp: Any) -> None:
-    """Make every layer of the pipeline ``nlp`` compute with ``BlasOps``; returns nothing."""
-    ops = BlasOps()
+    """Make every layer of the pipeline ``nlp`` compute with ``blas_ops()``; returns None."""
+    ops = blas_ops()
     for _name, component in nlp.pipeline:
         model = getattr(component, "model", None)
         if model is not None and hasattr(model, "walk"):
