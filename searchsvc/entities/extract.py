@@ -479,7 +479,7 @@ def _hyphen_parts(text: str, start: int, end: int, need_all: bool = False) -> li
         listed = lookup(part) if RULES["names"] and len(parts) > 1 else None
         if alias is not None and alias.label:
             raw = "LOC" if alias.label == "location" else "ORG"
-        elif listed is not None and listed.add and listed.label != "MISC":
+        elif listed is not None and listed.add and listed.label in ("PER", "ORG"):
             raw = listed.label  # "Pfizer-BioNTech": Pfizer, BioNTech
         elif any(
             c.exact and (c.kind in ("country", "region") or (need_all and c.population >= 100_000))
