@@ -17,6 +17,9 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 CONLL="${1:-$ROOT/../shared/eval/conll2003}"
+# relative paths (the Makefile passes PYTHON=.venv/bin/python) stay valid after the cd below
+case "$PY" in /*) ;; */*) PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")" ;; esac
+case "$CONLL" in /*) ;; *) CONLL="$(cd "$CONLL" && pwd)" ;; esac
 VARIANT="${NER_VARIANT:-vectors}"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONHASHSEED=0
 cd "$HERE"
