@@ -64,7 +64,7 @@ class NameHit:
 
 
 @lru_cache(maxsize=1)
-def known_names() -> dict[str, list[KnownName]]:
+def listed_names() -> dict[str, list[KnownName]]:
     """Return the names list indexed by the first word of each name (lower case), the
     longest names first. Raises SearchsvcError naming a malformed line."""
     index: dict[str, list[KnownName]] = {}
@@ -101,7 +101,7 @@ def find_names(folded: str, caps_lines: list[tuple[int, int]] = ()) -> list[Name
     if len(lower) != len(folded):  # a character whose lower case is longer: exact case only
         lower = folded
     hits: list[NameHit] = []
-    index = known_names()
+    index = listed_names()
     pos = 0
     for m in _WORD.finditer(lower):
         candidates = index.get(m.group(0))
@@ -117,6 +117,7 @@ def find_names(folded: str, caps_lines: list[tuple[int, int]] = ()) -> list[Name
 
 _WORD = re.compile(r"(?<![\w'\u2019.])\w+")
 _FIRST_WORD = re.compile(r"\w+")
+_WORD_BEFORE_HYPHEN = re.compile(r"\w+$")
 
 
 def _match_at(
@@ -155,7 +156,8 @@ def _after_hyphen_ok(folded: str, start: int, hits: list[NameHit]) -> bool:
     """Return whether a name may start right after the hyphen before ``start``."""
     if hits and hits[-1].end == start - 1:
         return True  # "Pfizer-BioNTech"
-    return start >= 2 and folded[start - 2].islower()  # "anti-Pfizer", not "Ocasio-Cortez"
+    word = _WORD_BEFORE_HYPHEN.search(folded, 0, start - 1)
+    return word is not None and word.group(0)[0].islower()  # "anti-Pfizer", not "Ocasio-Cortez"
 
 
 def _case_ok(segment: str, name: KnownName, caps: bool) -> bool:
@@ -198,7 +200,7 @@ def _starts_listed_name(folded: str, lower: str, start: int) -> bool:
     first = _FIRST_WORD.match(lower, start)
     return first is not None and any(
         folded.startswith(name.form, start) and _ends_word(folded, lower, start + len(name.form))
-        for name in known_names().get(first.group(0), ())
+        for name in listed_names().get(first.group(0), ())
     )
 
 
@@ -224,7 +226,7 @@ def lookup(surface: str) -> KnownName | None:
     """Return the listed name written exactly as ``surface`` (accents ignored), or None."""
     form = strip_accents(surface)
     first = _FIRST_WORD.match(form.lower())
-    for name in known_names().get(first.group(0) if first else "", ()):
+    for name in listed_names().get(first.group(0) if first else "", ()):
         if name.form == form:
             return name
     return None
