@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python benchmarks/entities.py [--corpus DIR] [--processes 1 2] [--limit N] [--json OUT]
     python benchmarks/entities.py --reindex [--workers 2]      # end to end, as users index
+    python benchmarks/entities.py --scores FILE [FILE...]      # quality, rules on and off
 
 ``--corpus`` defaults to ``../shared/corpus/bbc``. Articles are read like searchsvc
 reads them (headline, then blank-line separated paragraphs) and fed to
@@ -16,6 +17,11 @@ extraction (parsing, chunking, entities, index writing; a fresh temporary index)
 ``benchmarks/run.py`` does. Both modes print wall time and the CPU time spent (this
 process and its children), so a figure taken on a busy machine can be read as
 "paragraphs per CPU-second" too: ``cores x paragraphs/CPU-s`` is the rate on idle cores.
+
+``--scores`` prints actor/location precision, recall and F1 of labelled files (CoNLL or
+marked-up, as ``searchsvc entities --eval``) three ways: all rules, the names list off,
+and the model alone (every rule off); and the share of the gold actors and locations
+whose text is an ``add`` name of the names list (how much the list can know).
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from run import run_measured  # noqa: E402
 
-from searchsvc.entities import annotate_articles, get_nlp  # noqa: E402
+from searchsvc.entities import annotate_articles, extract, get_nlp  # noqa: E402
+from searchsvc.entities.evaluation import evaluate_conll, read_labelled_documents  # noqa: E402
+from searchsvc.entities.names import lookup  # noqa: E402
 from searchsvc.entities.resources import aliases, gazetteer  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "bbc"
@@ -130,6 +138,41 @@ def reindex(corpus: Path, workers: int) -> dict[str, Any]:
     }
 
 
+def list_coverage(path: Path) -> float:
+    """Return the share of gold actors/locations of ``path`` that are ``add`` names."""
+    gold = [
+        (text[a:b], lab) for text, spans in read_labelled_documents(path) for a, b, lab in spans
+    ]
+    listed = 0
+    for surface, label in gold:
+        name = lookup(surface)
+        if name is not None and name.add and extract.LABELS.get(name.label) == label:
+            listed += 1
+    return listed / len(gold) if gold else 0.0
+
+
+def scores(paths: list[Path]) -> list[dict[str, Any]]:
+    """Score each file with all rules, without the names list and with no rule at all."""
+    settings = {
+        "all rules": {},
+        "names list off": {"names": False},
+        "model only": dict.fromkeys(extract.RULES, False),
+    }
+    saved = dict(extract.RULES)
+    rows = []
+    try:
+        for path in paths:
+            for setting, off in settings.items():
+                extract.RULES.update(saved)
+                extract.RULES.update(off)
+                r = evaluate_conll(path)
+                rows.append({"file": str(path), "setting": setting, **r})
+            rows[-1]["list_coverage"] = list_coverage(path)
+    finally:
+        extract.RULES.update(saved)
+    return rows
+
+
 def main() -> None:
     """Print paragraphs/s (wall and per CPU-second) for each requested setting."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -138,8 +181,26 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="use only the first N articles")
     ap.add_argument("--reindex", action="store_true", help="time `searchsvc reindex` instead")
     ap.add_argument("--workers", type=int, default=2, help="reindex worker processes")
+    ap.add_argument("--scores", type=Path, nargs="+", default=None, help="labelled files")
     ap.add_argument("--json", type=Path, default=None, help="also write results here")
     args = ap.parse_args()
+    if args.scores:
+        rows = scores(args.scores)
+        print(f"{'file':44} {'setting':15} {'actor P / R / F1':>22} {'location P / R / F1':>22}")
+        for r in rows:
+            print(
+                f"{r['file'][-44:]:44} {r['setting']:15} "
+                f"{r['actor_precision']:.3f} / {r['actor_recall']:.3f} / {r['actor_f1']:.3f}  "
+                f"{r['location_precision']:.3f} / {r['location_recall']:.3f} / "
+                f"{r['location_f1']:.3f}"
+            )
+            if "list_coverage" in r:
+                print(
+                    f"{'':44} gold actors/locations that are listed names: {r['list_coverage']:.1%}"
+                )
+        if args.json:
+            args.json.write_text(json.dumps({"scores": rows}, indent=2))
+        return
     if not args.corpus.is_dir():
         sys.exit(f"corpus not found: {args.corpus}")
     if args.reindex:
