@@ -92,14 +92,21 @@ def run(articles: list[list[str]], n_process: int) -> dict[str, float]:
     return {
         "processes": n_process,
         "articles": len(articles),
-        "paragraphs": n_par,
         "words": n_words,
         "entities": n_ents,
-        "seconds": round(dt, 2),
-        "cpu_seconds": round(cpu, 2),
-        "paragraphs_per_sec": round(n_par / dt, 1),
-        "paragraphs_per_cpu_sec": round(n_par / cpu, 1) if cpu else 0.0,
+        **_rates(n_par, dt, cpu),
         "words_per_sec": round(n_words / dt, 0),
+    }
+
+
+def _rates(paragraphs: int, wall: float, cpu: float) -> dict[str, float]:
+    """Return the paragraph count, wall and CPU seconds and the rates per second of each."""
+    return {
+        "paragraphs": paragraphs,
+        "seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "paragraphs_per_sec": round(paragraphs / wall, 1),
+        "paragraphs_per_cpu_sec": round(paragraphs / cpu, 1) if cpu else 0.0,
     }
 
 
@@ -126,14 +133,9 @@ def reindex(corpus: Path, workers: int) -> dict[str, Any]:
         docs = IndexLocation(work / "ix").stats().documents
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    wall, cpu = measured["wall"], measured["cpu"]
     return {
         "workers": workers,
-        "paragraphs": docs,
-        "seconds": round(wall, 2),
-        "cpu_seconds": round(cpu, 2),
-        "paragraphs_per_sec": round(docs / wall, 1),
-        "paragraphs_per_cpu_sec": round(docs / cpu, 1) if cpu else 0.0,
+        **_rates(docs, measured["wall"], measured["cpu"]),
         "peak_rss": measured["peak_rss"],
     }
 
