@@ -160,6 +160,9 @@ def test_a_place_stays_a_place_where_the_name_is_a_known_place() -> None:
     assert _apply(text, [("Liverpool", "LOC")]) == [("Liverpool", "location")]
     text = "Fires spread across the Amazon."
     assert _apply(text, [("Amazon", "LOC")]) == [("Amazon", "location")]
+    # a village of the same name does not keep a company a place
+    text = "Pemex reported a loss."
+    assert _apply(text, [("Pemex", "LOC")]) == [("Pemex", "actor")]
 
 
 def test_the_models_exact_misc_reading_stands_unless_a_person_or_organisation() -> None:

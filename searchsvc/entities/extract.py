@@ -768,14 +768,18 @@ def _listed_names(
 def _relabel_ok(text: str, mention: Mention, label: str) -> bool:
     """Return whether the names list's ``label`` should replace the model's reading of
     ``mention``: not when it says the same, and a place stays a place where the name is
-    also a known place ("Liverpool") or reads as one ("the Amazon")."""
+    also a sizeable place ("Liverpool"; not the village of Pemex) or reads as one ("the
+    Amazon")."""
     if label == mention.raw:
         return False
     if label == "MISC" or mention.label != "location" or label == "LOC":
         return True
     if text[max(0, mention.start - 4) : mention.start] == "the ":
         return False
-    return not any(c.exact for c in gazetteer().get(mention.key, ()))
+    return not any(
+        c.exact and (c.kind != "city" or c.population >= 100_000)
+        for c in gazetteer().get(mention.key, ())
+    )
 
 
 def _title_persons(
