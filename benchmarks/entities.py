@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python benchmarks/entities.py [--corpus DIR] [--processes 1 2] [--limit N] [--json OUT]
     python benchmarks/entities.py --reindex [--workers 2]      # end to end, as users index
     python benchmarks/entities.py --scores FILE [FILE...]      # quality, rules on and off
+    python benchmarks/entities.py --raw [--limit N]            # the bare spaCy pipeline
 
 ``--corpus`` defaults to ``../shared/corpus/bbc``. Articles are read like searchsvc
 reads them (headline, then blank-line separated paragraphs) and fed to
@@ -17,6 +18,11 @@ extraction (parsing, chunking, entities, index writing; a fresh temporary index)
 ``benchmarks/run.py`` does. Both modes print wall time and the CPU time spent (this
 process and its children), so a figure taken on a busy machine can be read as
 "paragraphs per CPU-second" too: ``cores x paragraphs/CPU-s`` is the rate on idle cores.
+
+``--raw`` times the bare pipeline on the same paragraphs, one process: the tokenizer
+alone, then ``nlp.pipe`` with thinc's default matrix products (blis) and with numpy's
+BLAS on one thread (what extraction uses, ``searchsvc.entities.ops``), in tokens and
+paragraphs per CPU-second, and checks that both give the same entities.
 
 ``--scores`` prints actor/location precision, recall and F1 of labelled files (CoNLL or
 marked-up, as ``searchsvc entities --eval``) three ways: all rules, the names list off,
@@ -140,6 +146,51 @@ def reindex(corpus: Path, workers: int) -> dict[str, Any]:
     }
 
 
+def raw_pipe(articles: list[list[str]]) -> list[dict[str, Any]]:
+    """Time the tokenizer and ``nlp.pipe`` (blis, then numpy BLAS) on the paragraphs."""
+    import spacy
+
+    from searchsvc.entities.extract import model_path
+    from searchsvc.entities.ops import one_blas_thread, use_blas_ops
+
+    paragraphs = [p for a in articles for p in a]
+    nlp = spacy.load(model_path())
+    rows = []
+
+    def timed(label: str, work: Any) -> Any:
+        work(paragraphs[:20])  # warm up
+        cpu0 = time.process_time()
+        t0 = time.perf_counter()
+        result, tokens = work(paragraphs)
+        cpu = time.process_time() - cpu0
+        rows.append(
+            {
+                "step": label,
+                "tokens": tokens,
+                "tokens_per_cpu_sec": round(tokens / cpu),
+                **_rates(len(paragraphs), time.perf_counter() - t0, cpu),
+            }
+        )
+        return result
+
+    def tokenize(texts: list[str]) -> tuple[None, int]:
+        return None, sum(len(d) for d in nlp.tokenizer.pipe(texts))
+
+    def pipe(texts: list[str]) -> tuple[list[list[tuple[int, int, str]]], int]:
+        docs = list(nlp.pipe(texts, batch_size=64))
+        ents = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs]
+        return ents, sum(len(d) for d in docs)
+
+    timed("tokenizer", tokenize)
+    blis = timed("nlp.pipe, blis", pipe)
+    use_blas_ops(nlp)
+    with one_blas_thread():
+        blas = timed("nlp.pipe, numpy BLAS 1 thread", pipe)
+    if blas != blis:
+        print("WARNING: the two backends found different entities")
+    return rows
+
+
 def list_coverage(path: Path) -> float:
     """Return the share of gold actors/locations of ``path`` that are ``add`` names."""
     gold = [
@@ -184,6 +235,7 @@ def main() -> None:
     ap.add_argument("--reindex", action="store_true", help="time `searchsvc reindex` instead")
     ap.add_argument("--workers", type=int, default=2, help="reindex worker processes")
     ap.add_argument("--scores", type=Path, nargs="+", default=None, help="labelled files")
+    ap.add_argument("--raw", action="store_true", help="time the bare spaCy pipeline")
     ap.add_argument("--json", type=Path, default=None, help="also write results here")
     args = ap.parse_args()
     if args.scores:
@@ -216,6 +268,17 @@ def main() -> None:
             args.json.write_text(json.dumps({"reindex": r}, indent=2))
         return
     articles = read_articles(args.corpus, args.limit)
+    if args.raw:
+        rows = raw_pipe(articles)
+        for r in rows:
+            print(
+                f"{r['step']:32} {r['tokens_per_cpu_sec']:>8,} tokens/CPU-s "
+                f"{r['paragraphs_per_cpu_sec']:>8} paragraphs/CPU-s ({r['paragraphs']} paragraphs, "
+                f"{r['cpu_seconds']} CPU-s, {r['seconds']} s)"
+            )
+        if args.json:
+            args.json.write_text(json.dumps({"raw": rows}, indent=2))
+        return
     t0 = time.perf_counter()
     get_nlp()
     load = time.perf_counter() - t0
