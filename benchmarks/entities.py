@@ -51,7 +51,7 @@ from run import run_measured  # noqa: E402
 
 from searchsvc.entities import annotate_articles, extract, get_nlp  # noqa: E402
 from searchsvc.entities.evaluation import evaluate_conll, read_labelled_documents  # noqa: E402
-from searchsvc.entities.names import lookup  # noqa: E402
+from searchsvc.entities.known_names import lookup  # noqa: E402
 from searchsvc.entities.resources import aliases, gazetteer  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "bbc"

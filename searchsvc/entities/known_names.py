@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from searchsvc.entities.normalize import strip_accents
 from searchsvc.errors import SearchsvcError
 
 NAMES_PATH = Path(__file__).resolve().parent / "data" / "names.tsv"
@@ -79,7 +78,7 @@ def listed_names() -> dict[str, list[KnownName]]:
                 f"{NAMES_PATH}:{number}: expected 'name<TAB>PER|ORG|LOC|MISC<TAB>add|fix', "
                 f"got {line!r}"
             )
-        form = strip_accents(parts[0].strip())
+        form = _plain(parts[0].strip())
         first = _FIRST_WORD.match(form.lower())
         if first is None:
             raise SearchsvcError(f"{NAMES_PATH}:{number}: a name must start with a letter or digit")
@@ -222,9 +221,17 @@ def _function_words() -> frozenset[str]:
     return frozenset(w.lower() for w in STOP_WORDS)
 
 
+def _plain(text: str) -> str:
+    """Return ``text`` with accented Latin letters folded as the extractor folds the text
+    it searches (case kept, same length): "Söder" -> "Soder"."""
+    from searchsvc.entities.extract import _fold_table  # extract imports this module
+
+    return text.translate(_fold_table())
+
+
 def lookup(surface: str) -> KnownName | None:
     """Return the listed name written exactly as ``surface`` (accents ignored), or None."""
-    form = strip_accents(surface)
+    form = _plain(surface)
     first = _FIRST_WORD.match(form.lower())
     for name in listed_names().get(first.group(0) if first else "", ()):
         if name.form == form:
