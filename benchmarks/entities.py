@@ -226,6 +226,14 @@ def scores(paths: list[Path]) -> list[dict[str, Any]]:
     return rows
 
 
+def _report(out: Path | None, key: str, figures: Any, lines: list[str]) -> None:
+    """Print ``lines`` and, if ``out`` is given, write ``{key: figures}`` there as JSON."""
+    for line in lines:
+        print(line)
+    if out is not None:
+        out.write_text(json.dumps({key: figures}, indent=2))
+
+
 def main() -> None:
     """Print paragraphs/s (wall and per CPU-second) for each requested setting."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -259,25 +267,23 @@ def main() -> None:
         sys.exit(f"corpus not found: {args.corpus}")
     if args.reindex:
         r = reindex(args.corpus, args.workers)
-        print(
+        line = (
             f"reindex --full with entities, {r['workers']} workers: {r['paragraphs']} paragraphs "
             f"in {r['seconds']} s = {r['paragraphs_per_sec']} paragraphs/s; "
             f"{r['cpu_seconds']} CPU-s = {r['paragraphs_per_cpu_sec']} paragraphs/CPU-s"
         )
-        if args.json:
-            args.json.write_text(json.dumps({"reindex": r}, indent=2))
+        _report(args.json, "reindex", r, [line])
         return
     articles = read_articles(args.corpus, args.limit)
     if args.raw:
         rows = raw_pipe(articles)
-        for r in rows:
-            print(
-                f"{r['step']:32} {r['tokens_per_cpu_sec']:>8,} tokens/CPU-s "
-                f"{r['paragraphs_per_cpu_sec']:>8} paragraphs/CPU-s ({r['paragraphs']} paragraphs, "
-                f"{r['cpu_seconds']} CPU-s, {r['seconds']} s)"
-            )
-        if args.json:
-            args.json.write_text(json.dumps({"raw": rows}, indent=2))
+        lines = [
+            f"{r['step']:32} {r['tokens_per_cpu_sec']:>8,} tokens/CPU-s "
+            f"{r['paragraphs_per_cpu_sec']:>8} paragraphs/CPU-s ({r['paragraphs']} paragraphs, "
+            f"{r['cpu_seconds']} CPU-s, {r['seconds']} s)"
+            for r in rows
+        ]
+        _report(args.json, "raw", rows, lines)
         return
     t0 = time.perf_counter()
     get_nlp()
