@@ -22,6 +22,8 @@ from searchsvc.models import FacetValue
 from searchsvc.text import fold
 
 from .docsets import field_postings, segment_key
+from .postfile import PostFile
+from .postings import FILES
 
 SEGMENT_CACHE = 256  # per-segment (field) pieces kept, at most
 
@@ -150,7 +152,11 @@ class SegmentPiece:
 
     @classmethod
     def read(cls, reader, fieldname: str) -> SegmentPiece:
-        """Return the piece read from one segment reader's postings."""
+        """Return the piece read from one segment reader's posting file, else from its
+        postings."""
+        found = FILES.get(reader, fieldname)
+        if found is not None:
+            return cls.from_postfile(found)
         names: list[str] = []
         doc_parts: list[np.ndarray] = []
         value_parts: list[np.ndarray] = []
@@ -165,6 +171,25 @@ class SegmentPiece:
             return cls(names, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
         docs = np.concatenate(doc_parts)
         values = np.concatenate(value_parts)
+        order = np.argsort(docs, kind="stable")
+        return cls(names, docs[order], values[order])
+
+    @classmethod
+    def from_postfile(cls, found: PostFile) -> SegmentPiece:
+        """Return the piece of a posting file (empty names are not values)."""
+        dfs = found.doc_frequencies()
+        terms = found.terms()
+        value_of = np.full(len(dfs), -1, dtype=np.int32)
+        names: list[str] = []
+        for i in np.flatnonzero(dfs > 0).tolist():
+            if terms[i]:
+                value_of[i] = len(names)
+                names.append(terms[i].decode("utf-8"))
+        values = np.repeat(value_of, dfs)
+        docs = found.ids_of_range(0, len(dfs)).astype(np.int64)
+        if len(names) < len(dfs):
+            kept = values >= 0
+            docs, values = docs[kept], values[kept]
         order = np.argsort(docs, kind="stable")
         return cls(names, docs[order], values[order])
 

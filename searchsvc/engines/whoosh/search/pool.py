@@ -10,8 +10,10 @@ from typing import Any
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from . import postfile
 from .docsets import DocSets
 from .facets import ValueTable
+from .postings import postfiles_enabled
 from .ranking import SortKeys
 from .scoring import FieldLengths, Scorer
 
@@ -54,6 +56,14 @@ class Generation:
             free, self._free = self._free, []
         for searcher in free:
             searcher.close()
+
+    def build_postfiles(self) -> bool:
+        """Start writing, in a background process, the posting files this version's
+        segments lack (an index written before they existed); return True if started."""
+        folder = getattr(self.ix.storage, "folder", None)
+        if folder is None or not postfiles_enabled() or not postfile.missing(self.ix):
+            return False
+        return postfile.build_in_background(folder)
 
     def docsets(self, searcher: Searcher) -> DocSets:
         if self._docsets is None:
