@@ -172,8 +172,9 @@ class WhooshSearchBackend:
             node = tree.any_words if match.matched == "any" else tree.all_words
             page.parsed = describe(node, gen.docsets(searcher).broad_expansions(node, searcher))
             page.total_paragraphs = len(docs)
-            doc_articles = gen.table("article_id", searcher).first_value(docs)
-            page.articles = int(len(np.unique(doc_articles)))
+            articles = gen.table("article_id", searcher)
+            doc_articles = articles.first_value(docs)
+            page.articles = articles.count_distinct(doc_articles)
             page.total = page.articles if request.collapse else len(docs)
             actives = {
                 "actors": request.actors,

@@ -11,7 +11,7 @@ from whoosh.searching import Searcher
 
 from searchsvc.models import SearchRequest
 
-from .docsets import DocSets, numeric_column
+from .docsets import DocSets, distinct, kth_largest, numeric_column
 from .query import DEFAULT_FIELDS, CompiledQuery
 from .scoring import Scorer, Unsupported, top
 
@@ -55,11 +55,11 @@ class SortKeys:
         last), then paragraph position, then document number."""
         dates = self.dates[docs]
         primary = np.where(dates == _UNDATED, _UNDATED, -dates if newest else dates)
+        if n <= 0:
+            return docs[:0]
         if n < len(docs):
             # Only the n best need a full sort.
-            cut = np.argpartition(primary, n - 1)[:n] if n > 0 else np.zeros(0, dtype=np.int64)
-            bound = primary[cut].max() if len(cut) else 0
-            keep = np.flatnonzero(primary <= bound)
+            keep = np.flatnonzero(primary <= -kth_largest(-primary, n))
             docs, primary = docs[keep], primary[keep]
         order = np.lexsort((docs, self.positions[docs], primary))
         return docs[order[:n]]
@@ -140,7 +140,7 @@ class Ranking:
         if docsets is None:  # no numpy scorer: no document sets at hand
             return set()
         phrase = query.Or([query.Phrase(f, self.phrase) for f in DEFAULT_FIELDS])
-        within = np.unique(np.asarray(candidates, dtype=np.int64))
+        within = distinct(np.asarray(candidates, dtype=np.int64))
         return set(docsets.docs(phrase, self.searcher, within).tolist())
 
 

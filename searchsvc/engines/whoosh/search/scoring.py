@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..translate import SloppyPhrase
-from .docsets import EMPTY, DocSets, contains
+from .docsets import EMPTY, DocSets, contains, distinct, kth_largest
 from .postings import segment_key
 
 B = 0.75
@@ -208,8 +208,9 @@ def _sum_parts(
     all_scores = np.concatenate([p[1] for p in parts])
     size = int(all_docs.max()) + 1
     if len(all_docs) * 16 < size:
-        docs, inverse = np.unique(all_docs, return_inverse=True)
-        return docs, np.bincount(inverse, weights=all_scores) * boost
+        docs = distinct(all_docs)
+        index = np.searchsorted(docs, all_docs)
+        return docs, np.bincount(index, weights=all_scores, minlength=len(docs)) * boost
     # Large sets: sum into a dense array (linear) instead of sorting.
     sums = np.bincount(all_docs, weights=all_scores, minlength=size)
     present = np.zeros(size, dtype=bool)
@@ -234,9 +235,7 @@ def top(docs: np.ndarray, scores: np.ndarray, n: int) -> list[tuple[int, float]]
     if n <= 0 or not len(docs):
         return []
     if n < len(docs):
-        cut = np.argpartition(-scores, n - 1)[:n]
-        bound = scores[cut].min()
-        keep = np.flatnonzero(scores >= bound)
+        keep = np.flatnonzero(scores >= kth_largest(scores, n))
         docs, scores = docs[keep], scores[keep]
     order = np.lexsort((docs, -scores))[:n]
     return [(int(d), float(sc)) for d, sc in zip(docs[order], scores[order], strict=True)]
