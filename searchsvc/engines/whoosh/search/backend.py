@@ -144,6 +144,7 @@ class WhooshSearchBackend:
             for fieldname in (*FACET_FIELDS.values(), "article_id"):
                 gen.table(fieldname, searcher)
             gen.sort_keys(searcher)
+            gen.prepare(searcher, DEFAULT_FIELDS)
             for fieldname in DEFAULT_FIELDS:
                 lexicon_for(searcher.reader(), fieldname)
 

@@ -298,10 +298,15 @@ class DocSets:
             if fieldname not in reader.schema:
                 continue
             ids, weights = term_postings(reader, fieldname, btext)
-            if len(ids):
-                ids_parts.append(ids.astype(np.int64) + offset)
-                weight_parts.append(weights)
-        docs, weights = self._live_postings(ids_parts, weight_parts)
+            if not len(ids):
+                continue
+            docs = ids.astype(np.int64) + offset
+            if reader.has_deletions():  # only this segment's postings need the mask
+                live = self.live[docs]
+                docs, weights = docs[live], weights[live]
+            ids_parts.append(docs)
+            weight_parts.append(weights)
+        docs, weights = self._joined(ids_parts, weight_parts)
         self._remember(key, docs, weights)
         return docs, weights
 
@@ -312,18 +317,23 @@ class DocSets:
                 self._cache.move_to_end(key)
             return found
 
+    @staticmethod
+    def _joined(
+        doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the per-segment postings (live ones) joined, weights as float64."""
+        if not doc_parts:
+            return EMPTY, EMPTY_WEIGHTS
+        if len(doc_parts) == 1:
+            return doc_parts[0], weight_parts[0].astype(np.float64)
+        return np.concatenate(doc_parts), np.concatenate(weight_parts).astype(np.float64)
+
     def _live_postings(
         self, doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return the per-segment postings joined, deleted documents left out."""
-        if not doc_parts:
-            return EMPTY, EMPTY_WEIGHTS
-        if len(doc_parts) == 1:
-            docs, weights = doc_parts[0], weight_parts[0]
-        else:
-            docs, weights = np.concatenate(doc_parts), np.concatenate(weight_parts)
-        weights = weights.astype(np.float64)
-        if self.all_alive:
+        docs, weights = self._joined(doc_parts, weight_parts)
+        if self.all_alive or not len(docs):
             return docs, weights
         live = self.live[docs]
         return docs[live], weights[live]
@@ -384,9 +394,12 @@ class DocSets:
             lo, hi = np.searchsorted(candidates, [offset, offset + reader.doc_count_all()])
             if lo == hi or fieldname not in reader.schema:
                 continue
-            got = term_positions(reader, fieldname, btext, candidates[lo:hi] - offset)
-            if got is None:
-                return None
+            local = candidates[lo:hi] - offset
+            got = term_positions(reader, fieldname, btext, local)
+            if got is None:  # no posting file: the candidates' postings in the blocks
+                got = _candidate_positions(reader, fieldname, btext, local)
+                if got is None:
+                    return None
             docs, positions = got
             if len(positions) and int(positions.max()) >= POSITION_STRIDE - MAX_PHRASE_WORDS:
                 return None
@@ -682,34 +695,34 @@ class DocSets:
         return found
 
     def _expansion_counts(self, q: query.Query, searcher: Searcher) -> dict[bytes, int]:
-        """Return {term: documents holding it (deleted ones included)} of an expansion."""
+        """Return {term: documents holding it (deleted ones included)} of an expansion:
+        a prefix's or wildcard's terms per segment (from its posting file's term range,
+        else its term table), a typo-tolerant term's from the lexicon."""
         fieldobj = _field(searcher, q.fieldname)
         if fieldobj is None:
             return {}
         counts: dict[bytes, int] = {}
-        if isinstance(q, query.Prefix | query.Wildcard) and not isinstance(q, query.FuzzyTerm):
-            literal = q.text if isinstance(q, query.Prefix) else q._find_prefix(q.text)
-            pattern = None if isinstance(q, query.Prefix) else re.compile(q._get_pattern())
-            per_leaf = []
-            for sub, _offset in searcher.leaf_searchers():
-                reader = sub.reader()
-                if q.fieldname not in reader.schema:
-                    continue
-                found = prefix_terms(reader, q.fieldname, fieldobj.to_bytes(literal))
-                if found is None:
-                    per_leaf = None
-                    break
-                per_leaf.append(found)
-            if per_leaf is not None:
-                for found in per_leaf:
-                    for btext, df in found:
-                        if pattern is None or pattern.match(fieldobj.from_bytes(btext)):
-                            counts[btext] = counts.get(btext, 0) + df
-                return counts
-        reader = searcher.reader()
-        for word in q._btexts(reader):
-            btext = fieldobj.to_bytes(word)
-            counts[btext] = reader.doc_frequency(q.fieldname, btext)
+        if not isinstance(q, query.Prefix | query.Wildcard) or isinstance(q, query.FuzzyTerm):
+            reader = searcher.reader()
+            for word in q._btexts(reader):
+                btext = fieldobj.to_bytes(word)
+                counts[btext] = reader.doc_frequency(q.fieldname, btext)
+            return counts
+        literal = fieldobj.to_bytes(q.text if type(q) is query.Prefix else q._find_prefix(q.text))
+        pattern = None if type(q) is query.Prefix else re.compile(q._get_pattern())
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if q.fieldname not in reader.schema:
+                continue
+            found = prefix_terms(reader, q.fieldname, literal)
+            if found is None:  # no posting file: the segment's term table
+                found = [
+                    (btext, reader.doc_frequency(q.fieldname, btext))
+                    for btext in reader.expand_prefix(q.fieldname, literal)
+                ]
+            for btext, df in found:
+                if pattern is None or pattern.match(fieldobj.from_bytes(btext)):
+                    counts[btext] = counts.get(btext, 0) + df
         return counts
 
     def broad_expansions(self, node: Node | None, searcher: Searcher) -> dict[Node, int]:
@@ -728,27 +741,35 @@ class DocSets:
 
     def expansion_docs(self, q: query.Query, searcher: Searcher) -> np.ndarray:
         """Return the live documents holding any term ``q`` expands to (every term,
-        ranked or not: all of them match)."""
+        ranked or not: all of them match; cached). A prefix's documents in a segment
+        with a posting file are the postings of one range of its terms."""
         fieldobj = _field(searcher, q.fieldname)
         if fieldobj is None:
             return EMPTY
-        if type(q) is query.Prefix:
-            parts = []
-            for sub, offset in searcher.leaf_searchers():
-                reader = sub.reader()
-                if q.fieldname not in reader.schema:
-                    continue
+        key = (q.fieldname, b"\x00expanded\x00" + repr(q).encode("utf-8"))
+        cached = self._cached(key)
+        if cached is not None:
+            return cached[0]
+        words = None
+        parts = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if q.fieldname not in reader.schema:
+                continue
+            ids = None
+            if type(q) is query.Prefix:
                 ids = prefix_ids(reader, q.fieldname, fieldobj.to_bytes(q.text))
-                if ids is None:
-                    parts = None
-                    break
-                if len(ids):
-                    parts.append(ids + offset)
-            if parts is not None:
-                docs = np.concatenate(parts) if parts else EMPTY
-                return docs if self.all_alive else docs[self.live[docs]]
-        words = self.expansion(q, searcher).words
-        return _union([self.term(q.fieldname, w, searcher) for w in words])
+            if ids is None:
+                if words is None:
+                    words = self.expansion(q, searcher).words
+                ids = _union([term_postings(reader, q.fieldname, w)[0] for w in words])
+            if len(ids):
+                docs = ids.astype(np.int64) + offset
+                parts.append(docs[self.live[docs]] if reader.has_deletions() else docs)
+        # Segments hold consecutive document numbers: their parts are already in order.
+        docs = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else EMPTY)
+        self._remember(key, docs, EMPTY_WEIGHTS)
+        return docs
 
     def _fallback(self, q: query.Query, searcher: Searcher) -> np.ndarray:
         """Return Whoosh's own answer for a query this evaluator does not decompose."""
@@ -903,6 +924,25 @@ def _phrase_in_blocks(
         if not starts:
             return []
     return sorted(starts or ())
+
+
+def _candidate_positions(
+    reader, fieldname: str, btext: bytes, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return (document, position) of each occurrence of a term in the sorted
+    segment-local ``docs``, decoding only their postings from Whoosh's blocks; None
+    when they cannot be read a block at a time."""
+    found = _block_positions(reader, fieldname, btext, docs)
+    if found is None:
+        return None
+    if not found:
+        return EMPTY, EMPTY
+    ordered = sorted(found)
+    counts = np.fromiter((len(found[d]) for d in ordered), dtype=np.int64, count=len(ordered))
+    positions = np.fromiter(
+        chain.from_iterable(found[d] for d in ordered), dtype=np.int64, count=int(counts.sum())
+    )
+    return np.repeat(np.asarray(ordered, dtype=np.int64), counts), positions
 
 
 def _block_positions(

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
@@ -64,6 +65,19 @@ class Generation:
         if folder is None or not postfiles_enabled() or not postfile.missing(self.ix):
             return False
         return postfile.build_in_background(folder)
+
+    def prepare(self, searcher: Searcher, fields: tuple[str, ...] = ("title", "text")) -> None:
+        """Build now what the first searches of this version would otherwise build:
+        the derived arrays of the facet tables built so far and the field lengths of
+        ``fields``."""
+        none = np.zeros(0, dtype=np.int64)
+        for table in list(self._tables.values()):
+            table.owners()
+            table.first_value(none)
+        lengths = self.scorer(searcher).lengths
+        for fieldname in fields:
+            if fieldname in searcher.schema.names():
+                lengths.of(searcher, fieldname, none)
 
     def docsets(self, searcher: Searcher) -> DocSets:
         if self._docsets is None:

@@ -26,7 +26,7 @@ from . import postfile
 from .postfile import PostFile, PostFileError
 
 LOG = logging.getLogger("searchsvc.search")
-MAX_CACHE_MB = 256
+MAX_CACHE_MB = 128
 MIN_CACHE_MB = 16
 RECHECK_SECONDS = 2.0  # how long "this segment has no posting file" is believed
 MAX_OPEN_FILES = 1024

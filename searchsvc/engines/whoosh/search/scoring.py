@@ -223,6 +223,13 @@ def _lookup(docs: np.ndarray, part_docs: np.ndarray, part_scores: np.ndarray) ->
     """Return, for each of ``docs``, its score in (part_docs, part_scores), else 0."""
     if not len(part_docs) or not len(docs):
         return np.zeros(len(docs))
+    size = int(max(docs[-1], part_docs[-1])) + 1
+    if (len(docs) + len(part_docs)) * 4 > size:
+        # Large sets: scores spread over every document number, then gathered (linear;
+        # a binary search per document is not).
+        dense = np.zeros(size)
+        dense[part_docs] = part_scores
+        return dense[docs]
     index = np.searchsorted(part_docs, docs)
     index[index >= len(part_docs)] = 0
     found = part_docs[index] == docs
