@@ -248,7 +248,8 @@ class DocSets:
             if column is None:
                 count = reader.doc_count_all()
                 column = (np.zeros(count, dtype=np.int64), np.zeros(count, dtype=bool))
-                without.append(i)
+                if count:  # an empty segment (a merge of deleted documents) has no column
+                    without.append(i)
             values_parts.append(column[0])
             present_parts.append(column[1])
         if values_parts:
@@ -276,7 +277,7 @@ class DocSets:
                 np.fromiter(q.docs(leaves[i][0]), dtype=np.int64) + leaves[i][1] for i in without
             ]
             extra_docs = np.concatenate(extra)
-            docs = np.union1d(docs, extra_docs[self.live[extra_docs]])
+            docs = _union([docs, extra_docs[self.live[extra_docs]]])
         return docs
 
     def term(self, fieldname: str, btext: bytes, searcher: Searcher) -> np.ndarray:

@@ -117,6 +117,7 @@ class PostFiles:
 
     def __init__(self) -> None:
         self._open: OrderedDict[Path, PostFile] = OrderedDict()
+        self._by_segment: dict[tuple[str, str, str], PostFile] = {}
         self._absent: dict[Path, float] = {}
         self._lock = threading.Lock()
 
@@ -124,6 +125,13 @@ class PostFiles:
         """Return the posting file of ``fieldname`` in one segment reader, or None."""
         if not postfiles_enabled():
             return None
+        try:  # the cheap key of a segment in a folder (a Path costs more than a lookup)
+            quick = (reader._storage.folder, reader._segment.segment_id(), fieldname)
+        except AttributeError:
+            return None
+        found = self._by_segment.get(quick)
+        if found is not None:
+            return found
         path = postfile.postfile_path(reader, fieldname)
         if path is None:
             return None
@@ -131,6 +139,7 @@ class PostFiles:
             found = self._open.get(path)
             if found is not None:
                 self._open.move_to_end(path)
+                self._by_segment[quick] = found
                 return found
             checked = self._absent.get(path)
         now = time.monotonic()
@@ -150,6 +159,7 @@ class PostFiles:
         with self._lock:
             self._absent.pop(path, None)
             self._open[path] = opened
+            self._by_segment[quick] = opened
             self._prune()
         return opened
 
@@ -161,6 +171,8 @@ class PostFiles:
                 del self._open[path]
         while len(self._open) > MAX_OPEN_FILES:
             self._open.popitem(last=False)
+        kept = {id(f) for f in self._open.values()}
+        self._by_segment = {k: f for k, f in self._by_segment.items() if id(f) in kept}
         if len(self._absent) > 4 * MAX_OPEN_FILES:
             self._absent.clear()
 
@@ -168,6 +180,7 @@ class PostFiles:
         """Close (drop) every opened file and forget every absence."""
         with self._lock:
             self._open.clear()
+            self._by_segment = {}
             self._absent.clear()
 
 
