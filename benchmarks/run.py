@@ -83,6 +83,11 @@ def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "peak_rss": peak, "rc": proc.returncode, "out": out}
 
 
+def dir_size_matching(path: Path, pattern: str) -> int:
+    """Return the bytes of the files in ``path`` whose names match ``pattern``."""
+    return sum(f.stat().st_size for f in path.glob(pattern) if f.is_file())
+
+
 def dir_size(path: Path) -> int:
     """Return the bytes of the files under ``path`` (symlinks not followed)."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
@@ -416,6 +421,8 @@ def search_size(
     query_file = work / f"queries-{size}.json"
     query_file.write_text(json.dumps([q.to_dict() for q in queries]), "utf-8")
     out["load_at_start"] = _load()
+    current = IndexLocation(index_dir).current_dir()
+    out["postfile_bytes"] = dir_size_matching(current, "*.spk") if current else 0
 
     if args.compare_with:
         base = _baseline(args.compare_with)
@@ -660,6 +667,7 @@ def table(results: list[dict[str, Any]]) -> str:
             lambda r: num(_get(r, "index_entities", "paragraphs_per_s")),
         ),
         ("index size on disk", lambda r: mb(_get(r, "index_plain", "index_bytes"))),
+        ("of which posting files (when searched)", lambda r: mb(r.get("postfile_bytes"))),
         ("FTS5 database size", lambda r: mb(_get(r, "fts5_build", "bytes"))),
         ("queries (x2 pages)", lambda r: num(r.get("queries"))),
     ]

@@ -687,13 +687,15 @@ def build_in_background(folder: str | os.PathLike[str]) -> bool:
         os.close(fd)
         return False
     os.close(fd)  # the builder takes the lock itself
-    subprocess.Popen(
+    builder = subprocess.Popen(
         [sys.executable, "-m", __name__, str(folder)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    # Reaped when it ends (no zombie while this process lives).
+    threading.Thread(target=builder.wait, name="searchsvc-postfiles", daemon=True).start()
     return True
 
 
