@@ -11,6 +11,8 @@ import numpy as np
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from searchsvc.text import fold_table
+
 from . import postfile
 from .docsets import DocSets
 from .facets import ValueTable
@@ -68,8 +70,9 @@ class Generation:
 
     def prepare(self, searcher: Searcher, fields: tuple[str, ...] = ("title", "text")) -> None:
         """Build now what the first searches of this version would otherwise build:
-        the derived arrays of the facet tables built so far and the field lengths of
-        ``fields``."""
+        the derived arrays of the facet tables built so far, the field lengths of
+        ``fields`` and the text fold's table (for words that are not ASCII)."""
+        fold_table()
         none = np.zeros(0, dtype=np.int64)
         for table in list(self._tables.values()):
             table.owners()
