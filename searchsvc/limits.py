@@ -16,6 +16,9 @@ MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
 MAX_FUZZY_EDITS = 2
 MIN_PREFIX_CHARS = 2
+# A prefix or wildcard (``res*``) matches every word it expands to; its relevance is
+# computed from the most frequent of them, at most this many (``parsed`` says so).
+MAX_PREFIX_TERMS = 64
 MAX_PHRASE_SLOP = 1000  # "a b"~N: larger N is read as this (the whole of any paragraph)
 PHRASE_BOOST = 3.0
 TITLE_BOOST = 2.0

@@ -301,7 +301,13 @@ class SearchPage:
     )
     took_ms: float = field(metadata=described("Time the search took, in milliseconds."))
     # Added by the search issue: how the query was understood and what it matched.
-    parsed: str = field(default="", metadata=described("The query as understood."))
+    parsed: str = field(
+        default="",
+        metadata=described(
+            "The query as understood (a broad prefix or wildcard also says how many of its "
+            "words it ranks by: the most frequent)."
+        ),
+    )
     matched: Literal["all", "any"] = field(
         default="all",
         metadata=described("all: hits have every word; any: none had all, hits have some."),

@@ -87,6 +87,15 @@ def text_tokens(value: str) -> list[tuple[str, int, int, int]]:
     stem = _stem
     out: list[tuple[str, int, int, int]] = []
     pos = -1
+    if value.isascii():
+        # Lowercasing ASCII keeps every offset and folds no accent: one call for all.
+        for index, match in enumerate(_WORDS.finditer(value.lower())):
+            word = match.group()
+            if word in _STOPS:
+                continue
+            pos = index if pos < 0 else pos + 1
+            out.append((stem(word), pos, match.start(), match.end()))
+        return out
     for index, match in enumerate(_WORDS.finditer(value)):
         word = fold(match.group())
         if not word or word in _STOPS:

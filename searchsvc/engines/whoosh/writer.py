@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import pickle
 import queue
@@ -23,8 +24,10 @@ from searchsvc.models import Paragraph
 from searchsvc.workers import die_with_parent, load_prctl
 
 from .schema import paragraph_to_document
+from .search import postfile
 from .storage import IndexLocation, count_articles, remove_stale_temp, write_error
 
+LOG = logging.getLogger("searchsvc.index")
 WRITER_LIMIT_MB = 256
 # Whoosh's compound segments (one .seg file) are read by copying each part into memory
 # (BytesIO) in every searcher that opens them: ~0.8 GB per searcher at 200k paragraphs,
@@ -279,11 +282,14 @@ class WhooshWriter:
             self.writer.delete_by_term("path", path)
 
     def commit(self) -> None:
-        """Commit what is queued (visible to searchers of an incremental run)."""
+        """Commit what is queued (visible to searchers of an incremental run), then
+        write the new segments' posting files."""
         with self._writing():
             if self._writer is not None:
                 self._writer.commit()
                 self._writer = None
+                if self.incremental:
+                    self._posting_files()
 
     def rejected(self) -> list[Rejected]:
         """Return nothing: Whoosh never refuses a paragraph it was given."""
@@ -301,6 +307,7 @@ class WhooshWriter:
             with self.ix.searcher() as searcher:
                 totals = WriteTotals(searcher.doc_count(), count_articles(searcher))
             self.ix.close()
+            self._posting_files()
             IndexLocation.write_meta(
                 self.gen_dir,
                 {
@@ -316,6 +323,15 @@ class WhooshWriter:
             if not self.incremental:
                 self.storage.publish(self.gen_dir)
         return totals
+
+    def _posting_files(self) -> None:
+        """Write the posting files of the segments that lack them (``postfile``): a
+        full run's before it is published. A failure only costs speed (searches then
+        read Whoosh's blocks), so it is logged, never raised."""
+        try:
+            postfile.build_missing(self.gen_dir, procs=self.workers)
+        except Exception as exc:  # noqa: BLE001 (the index itself is written and fine)
+            LOG.warning("posting files not written in %s: %s", self.gen_dir, exc)
 
     def cancel(self) -> None:
         """Abandon the run: a full run's new generation is removed; never raises."""

@@ -137,11 +137,14 @@ class WhooshSearchBackend:
 
     def warm(self) -> None:
         """Open the index and build what searches share (facet tables, sort keys, the
-        word lists of typo-tolerant terms) now rather than during the first searches."""
+        word lists of typo-tolerant terms) now rather than during the first searches;
+        posting files the index lacks are written in the background."""
         with self._searcher() as (searcher, gen):
+            gen.build_postfiles()
             for fieldname in (*FACET_FIELDS.values(), "article_id"):
                 gen.table(fieldname, searcher)
             gen.sort_keys(searcher)
+            gen.prepare(searcher, DEFAULT_FIELDS)
             for fieldname in DEFAULT_FIELDS:
                 lexicon_for(searcher.reader(), fieldname)
 
@@ -167,10 +170,12 @@ class WhooshSearchBackend:
             docs, main, final = match.docs, match.main, match.final
             page.matched = match.matched
             tree = parsed.parsed
-            page.parsed = describe(tree.any_words if match.matched == "any" else tree.all_words)
+            node = tree.any_words if match.matched == "any" else tree.all_words
+            page.parsed = describe(node, gen.docsets(searcher).broad_expansions(node, searcher))
             page.total_paragraphs = len(docs)
-            doc_articles = gen.table("article_id", searcher).first_value(docs)
-            page.articles = int(len(np.unique(doc_articles)))
+            articles = gen.table("article_id", searcher)
+            doc_articles = articles.first_value(docs)
+            page.articles = articles.count_distinct(doc_articles)
             page.total = page.articles if request.collapse else len(docs)
             actives = {
                 "actors": request.actors,

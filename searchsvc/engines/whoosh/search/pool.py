@@ -7,11 +7,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from searchsvc.text import fold_table
+
+from . import postfile
 from .docsets import DocSets
 from .facets import ValueTable
+from .postings import postfiles_enabled
 from .ranking import SortKeys
 from .scoring import FieldLengths, Scorer
 
@@ -54,6 +59,28 @@ class Generation:
             free, self._free = self._free, []
         for searcher in free:
             searcher.close()
+
+    def build_postfiles(self) -> bool:
+        """Start writing, in a background process, the posting files this version's
+        segments lack (an index written before they existed); return True if started."""
+        folder = getattr(self.ix.storage, "folder", None)
+        if folder is None or not postfiles_enabled() or not postfile.missing(self.ix):
+            return False
+        return postfile.build_in_background(folder)
+
+    def prepare(self, searcher: Searcher, fields: tuple[str, ...] = ("title", "text")) -> None:
+        """Build now what the first searches of this version would otherwise build:
+        the derived arrays of the facet tables built so far, the field lengths of
+        ``fields`` and the text fold's table (for words that are not ASCII)."""
+        fold_table()
+        none = np.zeros(0, dtype=np.int64)
+        for table in list(self._tables.values()):
+            table.owners()
+            table.first_value(none)
+        lengths = self.scorer(searcher).lengths
+        for fieldname in fields:
+            if fieldname in searcher.schema.names():
+                lengths.of(searcher, fieldname, none)
 
     def docsets(self, searcher: Searcher) -> DocSets:
         if self._docsets is None:
