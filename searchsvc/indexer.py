@@ -60,8 +60,6 @@ from .parse import FileAssembly, Piece, PieceOutcome, iter_pieces, read_piece
 from .sources import SourceFile, find_files
 from .workers import ordered_map, start_pool
 
-__all__ = ["Plan", "Progress", "ReindexReport", "Skipped", "reindex", "start_pool"]
-
 # Incremental runs commit after the file that reaches either count, never inside a file
 # (see the module docstring).
 COMMIT_EVERY_FILES = 2000
