@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import write_jsonl, write_pages  # noqa: E402
-from run import BIN, DATA, RESULTS, machine, run_measured  # noqa: E402
+from run import DATA, RESULTS, reindex_command, run_measured, run_record  # noqa: E402
 
 SHAPES = {"jsonl": "one JSON Lines file", "pages": "one HTML page per article"}
 
@@ -62,19 +62,7 @@ def run_once(source: Path, workers: int, entities: bool, work: Path, timeout: fl
     """Index ``source`` from scratch with ``workers`` workers; return the figures."""
     index_dir = work / f"ix-ingest-{source.name}-w{workers}"
     shutil.rmtree(index_dir, ignore_errors=True)
-    cmd = [
-        str(BIN / "searchsvc"),
-        "reindex",
-        "--full",
-        "--entities" if entities else "--no-entities",
-        "--quiet",
-        "--json",
-        "--workers",
-        str(workers),
-        "--index",
-        str(index_dir),
-        str(source),
-    ]
+    cmd = reindex_command(source, index_dir, workers, entities, as_json=True)
     load_before = _loadavg()
     run = run_measured(cmd, timeout=timeout)
     out: dict[str, Any] = {"workers": workers, "load_before": load_before, "load_after": _loadavg()}
@@ -156,13 +144,7 @@ def main(argv: list[str] | None = None) -> None:
             )
     text = table(results)
     print("\n" + text)
-    report = {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "args": {k: str(v) for k, v in vars(args).items()},
-        "results": results,
-    }
+    report = run_record(started, args, results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = f"ingest-{started.strftime('%Y%m%dT%H%M%S')}.json"
     (RESULTS / name).write_text(json.dumps(report, indent=2))

@@ -130,6 +130,26 @@ def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "peak_rss": peak, "rc": proc.returncode, "out": out}
 
 
+def reindex_command(
+    source: Path, index_dir: Path, workers: int, entities: bool, as_json: bool = False
+) -> list[str]:
+    """Return the ``searchsvc reindex --full --quiet`` command line that indexes
+    ``source`` into ``index_dir`` (``--json``: the summary as JSON on stdout)."""
+    return [
+        str(BIN / "searchsvc"),
+        "reindex",
+        "--full",
+        "--entities" if entities else "--no-entities",
+        "--quiet",
+        *(["--json"] if as_json else []),
+        "--workers",
+        str(workers),
+        "--index",
+        str(index_dir),
+        str(source),
+    ]
+
+
 def dir_size(path: Path) -> int:
     """Return the bytes of the files under ``path`` (symlinks not followed)."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
@@ -383,18 +403,7 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
     shutil.rmtree(index_dir, ignore_errors=True)
     print(f"\n== {size}: indexing without entity extraction")
     if size == "bbc":
-        cmd = [
-            str(BIN / "searchsvc"),
-            "reindex",
-            "--full",
-            "--no-entities",
-            "--quiet",
-            "--workers",
-            str(args.workers),
-            "--index",
-            str(index_dir),
-            str(BBC),
-        ]
+        cmd = reindex_command(BBC, index_dir, args.workers, entities=False)
     else:
         cmd = [
             sys.executable,
@@ -440,18 +449,7 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             write_jsonl(source, int(size), args.seed)
         ent_dir = work / f"ix-{size}-entities"
         shutil.rmtree(ent_dir, ignore_errors=True)
-        cmd = [
-            str(BIN / "searchsvc"),
-            "reindex",
-            "--full",
-            "--entities",
-            "--quiet",
-            "--workers",
-            str(args.workers),
-            "--index",
-            str(ent_dir),
-            str(source),
-        ]
+        cmd = reindex_command(source, ent_dir, args.workers, entities=True)
         ent = run_measured(cmd, timeout=args.index_timeout)
         if ent["rc"] == 0:
             ent_docs = IndexLocation(ent_dir).stats().documents
@@ -652,6 +650,18 @@ def machine() -> dict[str, Any]:
     }
 
 
+def run_record(started: datetime, args: argparse.Namespace, results: Any) -> dict[str, Any]:
+    """Return what a benchmark run saves: when, on what machine, with which
+    arguments, and its ``results``."""
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "results": results,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; print the table; write the JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -686,13 +696,7 @@ def main(argv: list[str] | None = None) -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     results = [bench_size(size, args, args.work) for size in sizes]
-    report = {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "args": {k: str(v) for k, v in vars(args).items()},
-        "results": results,
-    }
+    report = run_record(started, args, results)
     text = table(results)
     print("\n" + text)
     RESULTS.mkdir(parents=True, exist_ok=True)
