@@ -229,7 +229,11 @@ def reindex(
     except KeyboardInterrupt:
         if bar is not None:
             bar.__exit__(None, None, None)
-        kept = "the previous index is unchanged" if full else "committed batches are kept"
+        kept = (
+            "the previous index is unchanged"
+            if full
+            else "files committed so far are kept; the rest are redone by the next reindex"
+        )
         click.echo(f"\ninterrupted: {kept}", err=True)
         sys.exit(130)
     finally:
