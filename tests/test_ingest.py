@@ -17,6 +17,7 @@ from searchsvc import indexer
 from searchsvc.engine import IndexMeta, WriteTotals
 from searchsvc.errors import ParseError
 from searchsvc.parse import article_id, iter_pieces, parse_bytes, parse_file, pieces
+from searchsvc.workers import ordered_map, start_pool
 
 # --- a recording engine: what the indexer asks of an engine, in order ------------------
 
@@ -365,3 +366,22 @@ def test_reindex_progress_line_counts_articles_and_paragraphs_with_a_rate():
     progress = indexer.Progress(3, 1, 1200, 4800, 10_000, 2_500)
     assert _progress_text(progress, 12.0) == "1,200 articles, 4,800 paragraphs, 400 paragraphs/s"
     assert _progress_text(progress, 0.0).endswith(", 0 paragraphs/s")
+
+
+def test_the_pool_holds_a_bounded_number_of_batches_and_answers_in_order():
+    pool = start_pool(2)
+    taken: list[int] = []
+
+    def items():
+        for n in range(60):
+            taken.append(n)
+            yield -n
+
+    out: list[int] = []
+    try:
+        for result in ordered_map(abs, items(), pool, in_flight=3):
+            assert len(taken) - len(out) <= 3  # never more than 3 handed out unanswered
+            out.append(result)
+    finally:
+        pool.shutdown()
+    assert out == list(range(60))
