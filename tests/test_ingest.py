@@ -70,6 +70,9 @@ class RecordingWriter:
         docs = sum(len(d) for _, d in self.store.values())
         return WriteTotals(docs, 0)
 
+    def rejected(self) -> list:
+        return []
+
     def cancel(self) -> None:
         self.log.append(("cancel",))
 
@@ -87,10 +90,10 @@ class RecordingEngine:
         return bool(self.store)
 
     @contextlib.contextmanager
-    def lock(self, wait: float = 0.0) -> Iterator[None]:
+    def lock(self, wait: float = 0.0, *, shard=None) -> Iterator[None]:
         yield
 
-    def begin(self, full: bool, *, workers: int = 1) -> RecordingWriter:
+    def begin(self, full: bool, *, workers: int = 1, build=None, shard=None) -> RecordingWriter:
         if full:
             self.store = {}
         writer = RecordingWriter(self.store, incremental=not full and bool(self.store))
