@@ -284,7 +284,7 @@ def test_one_jsonl_file_with_the_short_form_first_is_written_again_once(tmp_path
     folder = tmp_path / "dump"
     folder.mkdir()
     records = [
-        {"title": title, "text": body, "date": "2023-11-0%d" % day}
+        {"title": title, "text": body, "date": f"2023-11-0{day}"}
         for day, (title, body) in enumerate(
             (text.split("\n\n", 1) for text in (ARTICLES["short.txt"], ARTICLES["full.txt"])),
             start=1,
