@@ -303,6 +303,31 @@ def test_one_jsonl_file_with_the_short_form_first_is_written_again_once(tmp_path
     assert actor_facets(tmp_path / "ix", "erdogan") == facets and again.documents == 2
 
 
+def test_a_file_written_again_in_the_same_run_is_not_tagged_again(tmp_path, monkeypatch):
+    import searchsvc.indexer as indexer
+
+    tagged: list[str] = []
+    real = indexer._annotate
+
+    def counting(paragraph_lists):
+        tagged.extend(p[0].title for p in paragraph_lists)
+        return real(paragraph_lists)
+
+    monkeypatch.setattr(indexer, "_annotate", counting)
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    lines = [
+        {"title": title, "text": body}
+        for title, body in (text.split("\n\n", 1) for text in ARTICLES.values())
+    ]
+    (folder / "dump.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines), "utf-8")
+    report = reindex([folder], tmp_path / "ix", workers=1)
+    assert report.files_renamed == 1
+    assert sorted(tagged) == ["Talks in Ankara", "Turkish leader speaks"]  # once each
+    facets = actor_facets(tmp_path / "ix", "erdogan")
+    assert facets["Recep Tayyip Erdogan"] == 2 and facets["Antony Blinken"] == 2
+
+
 def test_an_index_built_before_the_registry_gets_one_and_a_note(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
