@@ -1,11 +1,14 @@
-"""The entities of the paragraphs a reindex run tagged, kept on disk for the run.
+"""What a reindex run tagged, kept on disk for the run (a temporary SQLite file:
+bounded memory whatever the archive's size, removed when the run ends).
 
-A file whose actors' canonical names changed after it was written (a full name seen
-later in the archive, or later in the same JSON Lines dump) is written again at the
-end of the run. Its text is parsed and chunked again, which is cheap, but its entities
-come from here instead of the model, which is most of the cost of indexing with
-entities. Kept in a temporary SQLite file (bounded memory, whatever the archive's
-size), removed when the run ends.
+- Incremental runs write each article as it comes. A file whose actors' canonical
+  names changed after it was written (a full name seen later in the archive) is written
+  again at the end of the run: its text is parsed and chunked again, which is cheap, but
+  its entities come from here (``put``/``get``) instead of the model, which is most of
+  the cost of indexing with entities.
+- Full runs, whose index nobody sees before it is published, keep whole articles here
+  instead (``put_article``/``articles``) and write each once, when the names of the
+  whole archive are known: nothing is written twice.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .models import Paragraph, Place
@@ -29,6 +32,37 @@ class EntitySpill:
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute("CREATE TABLE found (id TEXT PRIMARY KEY, entities BLOB NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE articles (seq INTEGER PRIMARY KEY, path TEXT NOT NULL, "
+            "key TEXT NOT NULL, paragraphs BLOB NOT NULL)"
+        )
+        self.articles_kept = 0
+        self.paragraphs_kept = 0
+
+    def put_article(self, path: str, key: str, paragraphs: Sequence[Paragraph]) -> None:
+        """Keep one article's paragraphs (of the file ``path`` with change-detection
+        key ``key``) to be written later, after those kept before."""
+        self._db.execute(
+            "INSERT INTO articles (path, key, paragraphs) VALUES (?, ?, ?)",
+            (path, key, pickle.dumps(list(paragraphs), protocol=5)),
+        )
+        self.articles_kept += 1
+        self.paragraphs_kept += len(paragraphs)
+
+    def articles(self) -> Iterator[tuple[str, str, list[Paragraph]]]:
+        """Yield (path, key, paragraphs) of every article kept, in the order kept."""
+        last = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT seq, path, key, paragraphs FROM articles WHERE seq > ? "
+                "ORDER BY seq LIMIT 256",
+                (last,),
+            ).fetchall()
+            if not rows:
+                return
+            for seq, path, key, blob in rows:
+                last = seq
+                yield path, key, pickle.loads(blob)
 
     def put(self, paragraphs: Sequence[Paragraph]) -> None:
         """Keep the actors and places of ``paragraphs`` (replacing any kept before)."""

@@ -37,6 +37,8 @@ later articles changed (a full name seen after its short form was written, a sec
 person with the same surname...) are written again at the end of the run, with the
 names the registry then gives. Files tagged in this run are then parsed and chunked
 again but not tagged again: their entities were kept (``searchsvc.entity_spill``).
+Full runs with entities keep the articles there instead and write each once, at the
+end, when every name of the archive is known.
 """
 
 from __future__ import annotations
@@ -134,6 +136,10 @@ class Progress:
     paragraphs: int
     bytes_total: int = 0
     bytes_done: int = 0
+    # "reading" the files, then (full runs with entities) "writing" the articles kept:
+    # ``written`` of ``paragraphs``.
+    phase: str = "reading"
+    written: int = 0
 
 
 @dataclass
@@ -370,6 +376,8 @@ class _Run:
         self.names: NameRegistry  # the index's own, opened by ``write_all``
         # Entities tagged in this run, and the key of each file they came from.
         self.spill = EntitySpill() if entities else None
+        # Full runs with entities write every article at the end (see the module doc).
+        self.deferred = entities and not self.incremental
         self.tagged: dict[str, str] = {}
         self.spill_misses = 0
         self.todo: list[SourceFile] = []
@@ -414,6 +422,8 @@ class _Run:
                 self.names.forget(path)
                 report.files_removed += 1
             self._write_files(self.todo, self.entities)
+            if self.deferred:
+                self._write_kept()
             self._write_renamed()
             self.names.commit()  # before the index: a file the index holds is registered
         finally:
@@ -431,6 +441,31 @@ class _Run:
         _count_rejected(report, writer)
         report.documents = totals.documents
         return report
+
+    def _write_kept(self) -> None:
+        """Write the articles kept by a full run, their names resolved now that the
+        registry holds the whole archive."""
+        assert self.spill is not None
+        self.deferred = False
+        total, written = self.spill.paragraphs_kept, 0
+        for path, key, paragraphs in self.spill.articles():
+            self.names.resolve(path, paragraphs)
+            self.writer.add(paragraphs, key)
+            written += len(paragraphs)
+            if self.progress and (written % 2000 < len(paragraphs) or written == total):
+                report = self.report
+                self.progress(
+                    Progress(
+                        len(self.todo),
+                        self.files_done,
+                        report.articles,
+                        report.paragraphs,
+                        self.bytes_total,
+                        self.bytes_total,
+                        "writing",
+                        written,
+                    )
+                )
 
     def _write_renamed(self) -> None:
         """Write again, from their source, the files whose actors' canonical names
@@ -521,14 +556,18 @@ class _Run:
             paragraph.article_id = aid
             paragraph.id = f"{aid}#{paragraph.position}"
         path, key = file.source.path, file.source.key
-        if file.from_spill:
-            self._from_spill(paragraphs)
-        elif self.spill is not None:
-            self.spill.put(paragraphs)
         if not file.registered:
             self.names.add(path, key, article.names)
-        self.names.resolve(path, paragraphs)
-        self.writer.add(paragraphs, key)
+        if self.deferred:
+            assert self.spill is not None
+            self.spill.put_article(path, key, paragraphs)
+        else:
+            if file.from_spill:
+                self._from_spill(paragraphs)
+            elif self.spill is not None:
+                self.spill.put(paragraphs)
+            self.names.resolve(path, paragraphs)
+            self.writer.add(paragraphs, key)
         file.articles += 1
         file.paragraphs += len(paragraphs)
         if self.renaming:
