@@ -2,7 +2,8 @@
 through the engine seam (``searchsvc.engine``: ``Engine.begin`` -> ``IndexWriter``).
 
 ``reindex`` is the whole pipeline: find files, decide which changed, parse and chunk
-them and extract entities (in worker processes), and write paragraph documents.
+them, extract entities and sign them for copy detection (``searchsvc.copies``; in
+worker processes), and write paragraph documents.
 
 Incremental (default): a file whose path, size and mtime match what the index holds is
 not read again; a changed file's old paragraphs are replaced; a file that no longer
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .chunk import chunk_article
+from .copies import sign_paragraphs, sign_stream
 from .engine import (
     Engine,
     IndexMeta,
@@ -164,6 +166,7 @@ def process_files(sources: list[SourceFile], with_entities: bool) -> list[FileRe
         results.append(result)
     if with_entities and article_paragraphs:
         _annotate(article_paragraphs)
+    sign_paragraphs([p for paragraphs in article_paragraphs for p in paragraphs])
     return results
 
 
@@ -389,7 +392,7 @@ def write_paragraphs(
     with engine.lock():
         writer = engine.begin(True, workers=procs)
         try:
-            for paragraph in paragraphs:
+            for paragraph in sign_stream(paragraphs):
                 writer.add([paragraph], f"{paragraph.path or paragraph.article_id}\t0\t0")
             now = _now()
             totals = writer.publish(IndexMeta(created=now, last_reindex=now))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ...copies import to_hex
 from ...dates import parse_iso
 from ...models import Hit, Paragraph, Place
 from .analysis import index_text, name_text
@@ -77,6 +78,12 @@ def paragraph_document(paragraph: Paragraph, source_key: str) -> dict[str, Any]:
         doc["date"] = date
     if not doc["source"]:
         del doc["source"]  # no empty facet value
+    if paragraph.copy_bands:
+        doc["copy_bands"] = list(paragraph.copy_bands)
+        doc["copy_signature"] = to_hex(paragraph.copy_signature)
+    if paragraph.article_bands:
+        doc["article_bands"] = list(paragraph.article_bands)
+        doc["article_signature"] = to_hex(paragraph.article_signature)
     return doc
 
 

@@ -41,12 +41,14 @@ from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, TransportError
 
+from ...copies import DEFAULT, sign_paragraphs
 from ...engine import IndexMeta, Rejected, WriteTotals
 from ...errors import EngineUnavailable, SearchsvcError
 from ...models import Paragraph
 from .client import Cluster
 from .documents import paragraph_document
 from .mapping import (
+    COPY_FIELDS,
     files_mappings,
     live_settings,
     paragraph_mappings,
@@ -162,6 +164,7 @@ class Store:
         mappings["_meta"].update(meta or {})
         mappings["_meta"].setdefault("created", _utc_now())
         mappings["_meta"]["state"] = "building"
+        mappings["_meta"]["copies"] = DEFAULT.fingerprint()
         self.cluster.call(
             "create a new index",
             self.client.indices.create,
@@ -201,6 +204,15 @@ class Store:
         )
         mappings = next(iter(found.values()), {}).get("mappings", {})
         return dict(mappings.get("_meta") or {})
+
+    def has_copies(self, build: str) -> bool:
+        """Return True when a build's mapping has the copy fields (made with copies)."""
+        found = self.cluster.call(
+            "read the index mapping", self.client.indices.get_mapping, index=build
+        )
+        mappings = next(iter(found.values()), {}).get("mappings", {})
+        properties = mappings.get("properties") or {}
+        return all(name in properties for name in COPY_FIELDS)
 
     def put_meta(self, build: str, values: dict[str, Any]) -> None:
         """Merge ``values`` into a build's metadata."""
@@ -358,6 +370,7 @@ class OpenSearchWriter:
         self._counts: dict[str, int] = {}  # paragraphs added per path in this run
         self._rejected: list[Rejected] = []
         self._done = False
+        self.copies = store.has_copies(build)
 
     # -- IndexWriter -------------------------------------------------------------------
 
@@ -387,6 +400,8 @@ class OpenSearchWriter:
         path = paragraphs[0].path or ""
         self._counts[path] = self._counts.get(path, 0) + len(paragraphs)
         record = _FileWrite(path, source_key, self._counts[path], queued=len(paragraphs))
+        if self.copies:
+            sign_paragraphs(paragraphs)
         for paragraph in paragraphs:
             head = {
                 "index": {
@@ -396,6 +411,9 @@ class OpenSearchWriter:
                 }
             }
             doc = paragraph_document(paragraph, source_key)
+            if not self.copies:  # a build made before copies: its strict mapping lacks them
+                for name in COPY_FIELDS:
+                    doc.pop(name, None)
             lines = json.dumps(head) + "\n" + json.dumps(doc, ensure_ascii=False) + "\n"
             self._actions.append((record, paragraph.id, lines))
             self._bytes += len(lines)

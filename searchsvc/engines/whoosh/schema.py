@@ -13,6 +13,12 @@ Field guide:
 - ``countries`` / ``country_terms``: the country code and country name of each located
   place, so that a filter on a country can include its cities.
 - ``source_key``: ``path`` plus the file's size and mtime, for incremental reindexing.
+- ``copy_bands`` / ``article_bands``: the LSH band keys of the text and (on an
+  article's first paragraph) of the article's body, one keyword term each, for
+  candidate copies by term query; ``copy_signature`` (a fixed-width column, read in one
+  piece per segment to fold copies) and ``article_signature`` (stored) verify them
+  (``searchsvc.copies``). Indexes built before copies lack the four fields: they are
+  searched as before and written without them (``COPY_FIELDS``).
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, Schema
 
+from searchsvc.copies import SIGNATURE_BYTES
 from searchsvc.dates import parse_iso, to_iso
 from searchsvc.models import Paragraph, Place
 from searchsvc.urls import http_url
@@ -31,6 +39,8 @@ from .analysis import NAME_KIND, TEXT_KIND, AnalysedText, name_analyzer, text_an
 __all__ = ["build_schema", "name_analyzer", "text_analyzer"]
 
 TITLE_BOOST = 2.0
+COPY_FIELDS = ("copy_bands", "article_bands", "copy_signature", "article_signature")
+NO_SIGNATURE = bytes(SIGNATURE_BYTES)
 
 
 class ExactDate(DATETIME):
@@ -66,7 +76,16 @@ def build_schema() -> Schema:
         countries=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         country_terms=AnalysedText(NAME_KIND),
         places=STORED(),
+        copy_bands=KEYWORD(lowercase=False, scorable=False),
+        article_bands=KEYWORD(lowercase=False, scorable=False),
+        copy_signature=COLUMN(FixedBytesColumn(SIGNATURE_BYTES, default=NO_SIGNATURE)),
+        article_signature=STORED(),
     )
+
+
+def has_copies(schema: Schema) -> bool:
+    """Return True when an index's schema has the copy fields (built with copies)."""
+    return all(name in schema for name in COPY_FIELDS)
 
 
 def keyword_value(names: list[str]) -> str:
@@ -107,6 +126,13 @@ def paragraph_to_document(paragraph: Paragraph, source_key: str = "") -> dict[st
     date = parse_iso(paragraph.date)
     if date is not None:
         doc["date"] = date
+    if paragraph.copy_bands:
+        doc["copy_bands"] = " ".join(paragraph.copy_bands)
+    if paragraph.copy_signature and len(paragraph.copy_signature) == SIGNATURE_BYTES:
+        doc["copy_signature"] = paragraph.copy_signature
+    if paragraph.article_bands:
+        doc["article_bands"] = " ".join(paragraph.article_bands)
+        doc["article_signature"] = paragraph.article_signature
     return doc
 
 

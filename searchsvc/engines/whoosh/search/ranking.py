@@ -83,6 +83,7 @@ class Ranking:
         req: SearchRequest,
         keys: SortKeys | None = None,
         scorer: Scorer | None = None,
+        exclude: np.ndarray | None = None,
     ):
         self.searcher = searcher
         self.final = final
@@ -96,6 +97,8 @@ class Ranking:
         # Whoosh's AndNot matcher can let through documents the numpy evaluation
         # excludes; restrict to the authoritative set when the query negates anything.
         self.allow = set(docs.tolist()) if _has_negation(final) else None
+        # Copies folded into another hit (sorted docnums), never ranked.
+        self.exclude = exclude if exclude is not None and len(exclude) else None
         self._cache: list[tuple[int, float]] = []
         self._complete = False
 
@@ -111,12 +114,16 @@ class Ranking:
         if self.scorer is not None:
             try:
                 docs, scores = self.scorer.score(self.final, self.searcher)
+                if self.exclude is not None:
+                    keep = ~np.isin(docs, self.exclude, assume_unique=True)
+                    docs, scores = docs[keep], scores[keep]
                 ranked = top(docs, scores, want)
             except Unsupported:  # phrases: let Whoosh rank
                 self.scorer = None
         if ranked is None:
+            mask = set(self.exclude.tolist()) if self.exclude is not None else None
             results = self.searcher.search(
-                self.final, limit=want, sortedby=self.sortedby, filter=self.allow
+                self.final, limit=want, sortedby=self.sortedby, filter=self.allow, mask=mask
             )
             ranked = [
                 (results.docnum(i), _score(results, i, self.sortedby))
