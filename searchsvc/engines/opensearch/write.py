@@ -164,7 +164,8 @@ class Store:
         mappings["_meta"].update(meta or {})
         mappings["_meta"].setdefault("created", _utc_now())
         mappings["_meta"]["state"] = "building"
-        mappings["_meta"]["copies"] = DEFAULT.fingerprint()
+        if all(name in mappings["properties"] for name in COPY_FIELDS):
+            mappings["_meta"]["copies"] = DEFAULT.fingerprint()  # how signatures are made
         self.cluster.call(
             "create a new index",
             self.client.indices.create,
