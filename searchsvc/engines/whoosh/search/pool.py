@@ -34,7 +34,8 @@ class Generation:
         self._sort_keys: SortKeys | None = None
         self._scorer: Scorer | None = None
         self._copies: CopyGraph | None = None
-        self._table_lock = threading.Lock()
+        # Reentrant: a memo build (under the lock) builds the tables it needs.
+        self._table_lock = threading.RLock()
         self._memo: dict[str, Any] = {}
 
     def acquire(self) -> Searcher:
