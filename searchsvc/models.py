@@ -483,10 +483,21 @@ class ArticleView:
     url: str | None = field(metadata=described("Link to the original article."))
     paragraph_count: int = field(metadata=described("Number of paragraphs.", minimum=1))
     paragraphs: list[ArticleParagraph] = field(metadata=described("The paragraphs, in order."))
+    copies: list[Copy] | None = field(
+        default=None,
+        metadata=described(
+            "Other copies of the article (its body nearly the same: republished or "
+            "syndicated, headline and a paragraph or two changed), earliest first; null "
+            "when the index has no copy signatures (reindex --full)."
+        ),
+    )
 
     @classmethod
-    def from_paragraphs(cls, paragraphs: list[Paragraph]) -> ArticleView:
-        """Return the view of the article made of ``paragraphs`` (at least one, in order)."""
+    def from_paragraphs(
+        cls, paragraphs: list[Paragraph], copies: list[Copy] | None = None
+    ) -> ArticleView:
+        """Return the view of the article made of ``paragraphs`` (at least one, in
+        order), with its ``copies`` (None: unknown)."""
         first = paragraphs[0]
         return cls(
             id=first.article_id,
@@ -499,6 +510,7 @@ class ArticleView:
                 ArticleParagraph(p.id, p.position, p.text, p.actors, p.locations)
                 for p in paragraphs
             ],
+            copies=copies,
         )
 
 

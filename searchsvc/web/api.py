@@ -18,10 +18,23 @@ from typing import Any, TypeVar
 from flask import Blueprint, jsonify, request
 
 from ..errors import IndexMissing
-from ..models import ArticleView, Health, SearchPage, Suggestions, api_dict
-from .backend import get_backend
+from ..models import ArticleView, Copies, Health, SearchPage, Suggestions, api_dict
+from .backend import article_copies_known, get_backend
 from .openapi import ENDPOINTS, NO_INDEX, Endpoint, openapi_path, openapi_spec
-from .params import ARTICLE_ID, SEARCH, SUGGEST, Param, build_request, build_suggest
+from .params import (
+    ARTICLE_ID,
+    PARAGRAPH_ID,
+    SEARCH,
+    SIMILAR,
+    SIMILAR_PAGE,
+    SIMILAR_PER_PAGE,
+    SUGGEST,
+    Param,
+    build_request,
+    build_suggest,
+)
+
+NO_COPIES = "The index has no copy signatures: run searchsvc reindex --full."
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -77,7 +90,7 @@ def endpoint(
     "Search paragraphs",
     "One page of results.",
     params=SEARCH,
-    errors={400: "Invalid parameter or query.", 503: NO_INDEX},
+    errors={400: "Invalid parameter or query.", 409: NO_COPIES, 503: NO_INDEX},
 )
 def api_search() -> SearchPage:
     """Return one page of results for the query string's search."""
@@ -93,8 +106,38 @@ def api_search() -> SearchPage:
     errors={404: "No such article.", 503: NO_INDEX},
 )
 def api_article(id: str) -> ArticleView:  # "id": the parameter's public name
-    """Return the article ``id`` with all its paragraphs."""
-    return ArticleView.from_paragraphs(get_backend().article(id))
+    """Return the article ``id`` with all its paragraphs and its other copies."""
+    paragraphs = get_backend().article(id)
+    return ArticleView.from_paragraphs(paragraphs, article_copies_known(id))
+
+
+@endpoint(
+    "/copies/<path:id>",
+    Copies,
+    "The copies of a paragraph",
+    "Paragraphs whose text is nearly the same (syndicated, republished), earliest first.",
+    params=(PARAGRAPH_ID,),
+    errors={404: "No such paragraph.", 409: NO_COPIES, 503: NO_INDEX},
+)
+def api_copies(id: str) -> Copies:
+    """Return the copies of the paragraph ``id``."""
+    return get_backend().copies(PARAGRAPH_ID.check(id))
+
+
+@endpoint(
+    "/similar/<path:id>",
+    SearchPage,
+    "More like this: paragraphs about the same thing in other articles",
+    "Hits in the shape of /api/search (its copies left out, copies among them folded).",
+    params=SIMILAR,
+    errors={400: "Invalid parameter.", 404: "No such paragraph.", 503: NO_INDEX},
+)
+def api_similar(id: str) -> SearchPage:
+    """Return the paragraphs similar to the paragraph ``id``."""
+    args = request.args
+    return get_backend().similar(
+        PARAGRAPH_ID.check(id), SIMILAR_PAGE.read(args), SIMILAR_PER_PAGE.read(args)
+    )
 
 
 @endpoint(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..engine import SearchEngine, open_engine
+from ..errors import IndexOutdated
+from ..models import Copy
 
 BACKEND_KEY = "searchsvc.backend"
 
@@ -21,3 +23,12 @@ def init_backend(app: Flask) -> SearchEngine:
 def get_backend() -> SearchEngine:
     """Return the search engine of the app handling the current request."""
     return current_app.extensions[BACKEND_KEY]
+
+
+def article_copies_known(article_id: str) -> list[Copy] | None:
+    """Return the other copies of an article, or None when the index cannot tell (it
+    has no copy signatures: the article is shown anyway)."""
+    try:
+        return get_backend().article_copies(article_id).copies
+    except IndexOutdated:
+        return None
