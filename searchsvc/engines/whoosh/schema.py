@@ -13,12 +13,12 @@ Field guide:
 - ``countries`` / ``country_terms``: the country code and country name of each located
   place, so that a filter on a country can include its cities.
 - ``source_key``: ``path`` plus the file's size and mtime, for incremental reindexing.
-- ``copy_bands`` / ``article_bands``: the LSH band keys of the text and (on an
-  article's first paragraph) of the article's body, one keyword term each, for
-  candidate copies by term query; ``copy_signature`` (a fixed-width column, read in one
-  piece per segment to fold copies) and ``article_signature`` (stored) verify them
-  (``searchsvc.copies``). Indexes built before copies lack the four fields: they are
-  searched as before and written without them (``COPY_FIELDS``).
+- ``copy_signature`` / ``article_signature``: the near-duplicate signature of the text
+  and (on an article's first paragraph) of the article's body (``searchsvc.copies``),
+  fixed-width columns read in one piece per segment; candidates are found from their
+  band keys per index version (``search/copies.py``), not from terms, which cost
+  Whoosh's writer too much. Indexes built before copies lack them: they are searched
+  as before and written without them (``COPY_FIELDS``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ from .analysis import NAME_KIND, TEXT_KIND, AnalysedText, name_analyzer, text_an
 __all__ = ["build_schema", "name_analyzer", "text_analyzer"]
 
 TITLE_BOOST = 2.0
-COPY_FIELDS = ("copy_bands", "article_bands", "copy_signature", "article_signature")
+COPY_SIGNATURE = "copy_signature"
+ARTICLE_SIGNATURE = "article_signature"
+COPY_FIELDS = (COPY_SIGNATURE, ARTICLE_SIGNATURE)
 NO_SIGNATURE = bytes(SIGNATURE_BYTES)
 
 
@@ -76,10 +78,8 @@ def build_schema() -> Schema:
         countries=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         country_terms=AnalysedText(NAME_KIND),
         places=STORED(),
-        copy_bands=KEYWORD(lowercase=False, scorable=False),
-        article_bands=KEYWORD(lowercase=False, scorable=False),
         copy_signature=COLUMN(FixedBytesColumn(SIGNATURE_BYTES, default=NO_SIGNATURE)),
-        article_signature=STORED(),
+        article_signature=COLUMN(FixedBytesColumn(SIGNATURE_BYTES, default=NO_SIGNATURE)),
     )
 
 
@@ -126,13 +126,12 @@ def paragraph_to_document(paragraph: Paragraph, source_key: str = "") -> dict[st
     date = parse_iso(paragraph.date)
     if date is not None:
         doc["date"] = date
-    if paragraph.copy_bands:
-        doc["copy_bands"] = " ".join(paragraph.copy_bands)
-    if paragraph.copy_signature and len(paragraph.copy_signature) == SIGNATURE_BYTES:
-        doc["copy_signature"] = paragraph.copy_signature
-    if paragraph.article_bands:
-        doc["article_bands"] = " ".join(paragraph.article_bands)
-        doc["article_signature"] = paragraph.article_signature
+    for name, value in (
+        (COPY_SIGNATURE, paragraph.copy_signature),
+        (ARTICLE_SIGNATURE, paragraph.article_signature),
+    ):
+        if value and len(value) == SIGNATURE_BYTES:
+            doc[name] = value
     return doc
 
 

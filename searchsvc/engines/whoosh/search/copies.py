@@ -1,12 +1,17 @@
 """Copies in the Whoosh engine: the pairs of copies of one index version, the fold of a
-result set, and the candidates of one paragraph or article by band-key terms.
+result set, and the copies of one paragraph or article.
 
-``CopyGraph`` is built once per index version (like the facet tables): every live
-document's signature read from the ``copy_signature`` column (one read per segment),
-grouped by identical signature, and the verified pairs between those groups
-(``searchsvc.copies.similar_pairs``). A search with ``dedupe`` then folds its matching
-documents with ``searchsvc.copies.fold`` over the pairs whose both sides match: the
-same clusters the OpenSearch engine computes from the signatures of its matches.
+The Whoosh index keeps signatures, not band-key terms: a unique term costs Whoosh's
+writer about as much as a whole paragraph's words (16 band keys per paragraph doubled
+the indexing time), so each signature is a fixed-width column (``copy_signature``;
+``article_signature`` on an article's first paragraph), read in one piece per segment.
+``CopyGraph`` is built once per index version from them, as the facet tables are:
+documents grouped by identical signature, and the verified pairs between groups that
+share a band key (``searchsvc.copies.similar_pairs``: the same candidates a term query
+on band keys finds, and the same verification). A search with ``dedupe`` folds its
+matching documents over the pairs whose both sides match (``searchsvc.copies.fold``):
+the clusters the OpenSearch engine computes from the signatures of its matches. The
+copies of one paragraph or article are its group and its neighbours in the graph.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from searchsvc import copies, limits
 from searchsvc.errors import NEEDS_COPIES, IndexOutdated, NotFound
 from searchsvc.models import Copies, Copy, Hit, SearchPage, SearchRequest
 
-from ..schema import has_copies, stored_to_paragraph
+from ..schema import ARTICLE_SIGNATURE, COPY_SIGNATURE, has_copies, stored_to_paragraph
 from .docsets import DocSets
 from .facets import ValueTable
 from .highlight import highlight, match_spec
@@ -31,25 +36,28 @@ from .scoring import top
 if TYPE_CHECKING:
     from .pool import Generation
 
-SIGNATURE_FIELD = "copy_signature"
-
 
 def check_copies(searcher: Searcher, meta: dict) -> None:
     """Raise IndexOutdated unless the index holds copy signatures of the current kind."""
-    if not has_copies(searcher.schema) or meta.get("copies") != copies.DEFAULT.fingerprint():
+    if not current_kind(searcher, meta):
         raise IndexOutdated(NEEDS_COPIES)
 
 
-def read_signatures(searcher: Searcher) -> np.ndarray:
-    """Return the stored signature of every document (global docnums; rows of zeros
-    where there is none), read from each segment's column in one piece."""
+def current_kind(searcher: Searcher, meta: dict) -> bool:
+    """Return True when the index holds copy signatures made as this code makes them."""
+    return has_copies(searcher.schema) and meta.get("copies") == copies.DEFAULT.fingerprint()
+
+
+def read_signatures(searcher: Searcher, fieldname: str) -> np.ndarray:
+    """Return the signature column ``fieldname`` of every document (global docnums;
+    rows of zeros where there is none), read from each segment's column in one piece."""
     width = copies.SIGNATURE_BYTES // 2
     out = np.zeros((searcher.doc_count_all(), width), dtype=np.uint16)
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        if SIGNATURE_FIELD not in reader.schema or not reader.has_column(SIGNATURE_FIELD):
+        if fieldname not in reader.schema or not reader.has_column(fieldname):
             continue
-        column = reader.column_reader(SIGNATURE_FIELD, translate=False)
+        column = reader.column_reader(fieldname, translate=False)
         try:
             count = min(column._count, reader.doc_count_all())
             raw = bytes(column._dbfile.get(column._basepos, count * column._fixedlen))
@@ -58,18 +66,6 @@ def read_signatures(searcher: Searcher) -> np.ndarray:
             values = np.stack([copies.from_bytes(v) for v in column])
         out[offset : offset + len(values)] = values
     return out
-
-
-def signature_of(searcher: Searcher, docnum: int) -> np.ndarray:
-    """Return the stored signature of one document."""
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if offset <= docnum < offset + reader.doc_count_all():
-            if not reader.has_column(SIGNATURE_FIELD):
-                break
-            column = reader.column_reader(SIGNATURE_FIELD, translate=False)
-            return copies.from_bytes(column[docnum - offset])
-    return copies.from_bytes(None)
 
 
 @dataclass
@@ -83,21 +79,63 @@ class Folded:
     clusters: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
-class CopyGraph:
-    """The copies of one index version: each document's signature class (-1: none),
-    the verified pairs of classes, and each document's canonical rank."""
+class SignatureGraph:
+    """The copies among one signature column of an index version: each document's
+    class of identical signatures (-1: none), the verified pairs of classes, and the
+    signatures of the classes."""
 
-    def __init__(self, doc_class: np.ndarray, left: np.ndarray, right: np.ndarray, ranks):
-        self.doc_class = doc_class
-        self.left = left
-        self.right = right
-        self.ranks = ranks
-        classes = int(doc_class.max(initial=-1)) + 1
-        sizes = np.bincount(doc_class[doc_class >= 0], minlength=classes)
+    def __init__(self, signatures: np.ndarray, threshold: float, article: bool = False):
+        grouped = copies.classes(signatures)
+        self.doc_class = grouped.of_row
+        self.signatures = grouped.signatures
+        self.left, self.right = copies.similar_pairs(
+            grouped.signatures, threshold, article=article
+        )
+        count = len(grouped.signatures)
+        sizes = np.bincount(self.doc_class[self.doc_class >= 0], minlength=count)
         involved = sizes >= 2
-        involved[left] = True
-        involved[right] = True
+        involved[self.left] = True
+        involved[self.right] = True
         self.involved = involved  # classes that can have copies
+        # Documents by class, and neighbour classes by class (CSR).
+        members = np.flatnonzero(self.doc_class >= 0)
+        order = np.argsort(self.doc_class[members], kind="stable")
+        self.class_docs = members[order]
+        self.class_start = np.concatenate(([0], np.cumsum(sizes)))
+        ends = np.concatenate((self.left, self.right))
+        others = np.concatenate((self.right, self.left))
+        order = np.argsort(ends, kind="stable")
+        self.neighbour = others[order]
+        self.neighbour_start = np.concatenate(
+            ([0], np.cumsum(np.bincount(ends, minlength=count)))
+        )
+
+    def copies_of(self, docnum: int) -> list[tuple[int, float]]:
+        """Return (docnum, similarity) of the copies of one document."""
+        cls = int(self.doc_class[docnum])
+        if cls < 0:
+            return []
+        found = [
+            (int(d), 1.0)
+            for d in self.class_docs[self.class_start[cls] : self.class_start[cls + 1]]
+            if d != docnum
+        ]
+        near = self.neighbour[self.neighbour_start[cls] : self.neighbour_start[cls + 1]]
+        if len(near):
+            similar = copies.similarity(self.signatures[near], self.signatures[cls][None, :])
+            for other, value in zip(near.tolist(), similar.tolist(), strict=True):
+                members = self.class_docs[self.class_start[other] : self.class_start[other + 1]]
+                found.extend((int(d), float(value)) for d in members)
+        return found
+
+
+class CopyGraph(SignatureGraph):
+    """The paragraph copies of one index version, and each document's canonical rank
+    (date, then article id, then position)."""
+
+    def __init__(self, signatures: np.ndarray, ranks: np.ndarray):
+        super().__init__(signatures, limits.COPY_THRESHOLD)
+        self.ranks = ranks
 
     @classmethod
     def build(
@@ -110,10 +148,8 @@ class CopyGraph:
     ) -> CopyGraph:
         """Return the graph of the searcher's index version (``dates``/``positions``:
         per-document sort keys; undated documents carry the largest date)."""
-        signatures = read_signatures(searcher)
+        signatures = read_signatures(searcher, COPY_SIGNATURE)
         signatures[~docsets.live] = 0
-        grouped = copies.classes(signatures)
-        left, right = copies.similar_pairs(grouped.signatures, limits.COPY_THRESHOLD)
         name_rank = np.empty(len(articles.names), dtype=np.int64)
         name_rank[np.argsort(np.array(articles.names, dtype=object), kind="stable")] = np.arange(
             len(articles.names)
@@ -124,7 +160,7 @@ class CopyGraph:
         order = np.lexsort((positions, article_rank, dates))
         ranks = np.empty(len(order), dtype=np.int64)
         ranks[order] = np.arange(len(order))
-        return cls(grouped.of_row, left, right, ranks)
+        return cls(signatures, ranks)
 
     def fold(self, docs: np.ndarray, sources: ValueTable) -> Folded:
         """Return ``docs`` (sorted live docnums) with copies folded."""
@@ -150,65 +186,12 @@ class CopyGraph:
         return Folded(docs[keep], np.sort(excluded), clusters)
 
 
-def candidates(
-    searcher: Searcher, docsets: DocSets, fieldname: str, keys: list[str]
-) -> np.ndarray:
-    """Return the live documents holding any of the band ``keys`` in ``fieldname`` (a
-    term query)."""
-    if not keys or fieldname not in searcher.schema:
-        return np.zeros(0, dtype=np.int64)
-    return docsets.docs(query.Or([query.Term(fieldname, k) for k in keys]), searcher)
-
-
-def signatures_of(searcher: Searcher, docnums: np.ndarray) -> np.ndarray:
-    """Return the stored signatures of ``docnums`` (rows of zeros where none)."""
-    width = copies.SIGNATURE_BYTES // 2
-    out = np.zeros((len(docnums), width), dtype=np.uint16)
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        inside = np.flatnonzero((docnums >= offset) & (docnums < offset + reader.doc_count_all()))
-        if not len(inside) or not reader.has_column(SIGNATURE_FIELD):
-            continue
-        column = reader.column_reader(SIGNATURE_FIELD, translate=False)
-        for i in inside.tolist():
-            out[i] = copies.from_bytes(column[int(docnums[i]) - offset])
-    return out
-
-
-def paragraph_copies(
-    searcher: Searcher, docsets: DocSets, docnum: int
-) -> list[tuple[int, float]]:
-    """Return (docnum, similarity) of the copies of one paragraph: the documents that
-    share a band key with it (term query) and whose signature is similar enough."""
-    signature = signature_of(searcher, docnum)
-    keys = copies.band_keys(signature[None, :])[0]
-    found = candidates(searcher, docsets, "copy_bands", keys)
-    found = found[found != docnum]
-    if not len(found):
-        return []
-    similar = copies.similarity(signatures_of(searcher, found), signature[None, :])
-    keep = similar >= limits.COPY_THRESHOLD
-    return list(zip(found[keep].tolist(), similar[keep].tolist(), strict=True))
-
-
-def article_copies(
-    searcher: Searcher, docsets: DocSets, first: int
-) -> list[tuple[int, float]]:
-    """Return (docnum of its first paragraph, similarity) of the copies of the article
-    whose first paragraph is ``first``: articles sharing a band key of the body
-    (term query) whose body signature is similar enough."""
-    signature = copies.from_bytes(searcher.stored_fields(first).get("article_signature"))
-    keys = copies.band_keys(signature[None, :], article=True)[0]
-    found = candidates(searcher, docsets, "article_bands", keys)
-    out = []
-    for docnum in found.tolist():
-        if docnum == first:
-            continue
-        other = copies.from_bytes(searcher.stored_fields(docnum).get("article_signature"))
-        value = float(copies.similarity(other, signature)[0])
-        if value >= limits.ARTICLE_COPY_THRESHOLD:
-            out.append((docnum, value))
-    return out
+def article_graph(searcher: Searcher, docsets: DocSets) -> SignatureGraph:
+    """Return the article copies of the searcher's index version (the body signatures
+    kept on first paragraphs)."""
+    signatures = read_signatures(searcher, ARTICLE_SIGNATURE)
+    signatures[~docsets.live] = 0
+    return SignatureGraph(signatures, limits.ARTICLE_COPY_THRESHOLD, article=True)
 
 
 # -- the read side's copy answers (``WhooshSearchBackend`` calls these) ----------------
@@ -229,14 +212,10 @@ def mark_copies(hits: list[Hit], searcher: Searcher, folded: Folded) -> None:
         hit.copies, hit.copy_sources = folded.clusters.get(docnum, (0, 0))
 
 
-def _current_kind(searcher: Searcher, gen: Generation) -> bool:
-    return has_copies(searcher.schema) and gen.meta.get("copies") == copies.DEFAULT.fingerprint()
-
-
 def copies_of_paragraph(searcher: Searcher, gen: Generation, paragraph_id: str) -> Copies:
     """Return the copies of a paragraph (see ``copies.gather``)."""
     check_copies(searcher, gen.meta)
-    docsets = gen.docsets(searcher)
+    graph = gen.copy_graph(searcher)
 
     def direct(pid: str) -> list[Copy]:
         docnum = searcher.document_number(id=pid)
@@ -244,7 +223,7 @@ def copies_of_paragraph(searcher: Searcher, gen: Generation, paragraph_id: str) 
             return []
         return [
             copies.paragraph_copy(stored_to_paragraph(searcher.stored_fields(d)), sim)
-            for d, sim in paragraph_copies(searcher, docsets, docnum)
+            for d, sim in graph.copies_of(docnum)
         ]
 
     docnum = searcher.document_number(id=paragraph_id)
@@ -257,7 +236,7 @@ def copies_of_paragraph(searcher: Searcher, gen: Generation, paragraph_id: str) 
 def copies_of_article(searcher: Searcher, gen: Generation, article_id: str) -> Copies:
     """Return the copies of an article (see ``copies.gather``)."""
     check_copies(searcher, gen.meta)
-    docsets = gen.docsets(searcher)
+    graph = gen.memo("article_copies", lambda: article_graph(searcher, gen.docsets(searcher)))
 
     def direct(aid: str) -> list[Copy]:
         first = searcher.document_number(article_id=aid, position=1)
@@ -265,7 +244,7 @@ def copies_of_article(searcher: Searcher, gen: Generation, article_id: str) -> C
             return []
         return [
             copies.article_copy(stored_to_paragraph(searcher.stored_fields(d)), sim)
-            for d, sim in article_copies(searcher, docsets, first)
+            for d, sim in graph.copies_of(first)
         ]
 
     first = searcher.document_number(article_id=article_id, position=1)
@@ -288,11 +267,10 @@ def similar(
     fields = searcher.stored_fields(docnum)
     docsets = gen.docsets(searcher)
     unwanted = docsets.docs(query.Term("article_id", fields.get("article_id", "")), searcher)
-    with_copies = _current_kind(searcher, gen)
+    with_copies = current_kind(searcher, gen.meta)
     if with_copies:
-        copied = [
-            d for own in unwanted.tolist() for d, _ in paragraph_copies(searcher, docsets, own)
-        ]
+        graph = gen.copy_graph(searcher)
+        copied = [d for own in unwanted.tolist() for d, _ in graph.copies_of(own)]
         unwanted = np.union1d(unwanted, np.array(copied, dtype=np.int64))
     candidates_found = searcher.key_terms_from_text(
         "text", fields.get("text") or "", numterms=4 * limits.SIMILAR_TERMS
