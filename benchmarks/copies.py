@@ -44,6 +44,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from itertools import combinations
 from pathlib import Path
 
@@ -285,7 +286,8 @@ def build(split: str, limit: int, seed: int) -> Built:
     used: set[int] = set()
     for family, article_id in enumerate(ids):
         original = by_article[article_id]
-        day = f"2005-{1 + family % 12:02d}-{1 + family % 27:02d}"
+        first_day = date(2005, 1, 1) + timedelta(days=family % 330)
+        day = first_day.isoformat()
         source = rng.choice(OUTLETS)
         fixed = _paragraphs(article_id, original[0].title, day, source, [p.text for p in original])
         built.paragraphs.extend(fixed)
@@ -311,7 +313,7 @@ def build(split: str, limit: int, seed: int) -> Built:
         for c in range(rng.choice([1, 1, 2, 3])):
             texts, origins, headline = make_copy(original, donor, rng)
             copy_id = f"{article_id}c{c}"
-            copy_day = f"2005-{1 + family % 12:02d}-{2 + c + family % 27:02d}"
+            copy_day = (first_day + timedelta(days=1 + c)).isoformat()
             made = _paragraphs(copy_id, headline, copy_day, rng.choice(OUTLETS), texts)
             built.paragraphs.extend(made)
             built.family[copy_id] = family

@@ -33,6 +33,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -407,6 +408,8 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             str(index_dir),
             "--procs",
             str(args.workers),
+            "--copies",
+            str(args.copies),
         ]
     run = run_measured(cmd, timeout=args.index_timeout)
     if run["rc"] != 0:
@@ -472,6 +475,8 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             out["index_entities"] = {"error": "failed"}
     out["searched_index"] = index_dir.name
 
+    if args.api_only:
+        return out
     print(f"== {size}: SQLite FTS5 build")
     db = work / f"fts5-{size}.db"
     out["fts5_build"] = fts5.build(db, iter_index_paragraphs(index_dir))
@@ -499,6 +504,9 @@ def search_size(
     backend.search(BenchQuery("warmup", "zzzwarmup").to_request())
     out["api"] = timed_pass(queries, lambda q, p: backend.search(q.to_request(p)))
     _print_latency("api", out["api"])
+    dedupe_phases(backend, queries, out)
+    if args.api_only:
+        return out
 
     print(f"== {size}: search in SQLite FTS5")
     searcher = fts5.Fts5Searcher(db)
@@ -526,6 +534,26 @@ def search_size(
     finally:
         out["server_peak_rss"] = server.stop()
     return out
+
+
+def dedupe_phases(backend: Any, queries: list[BenchQuery], out: dict[str, Any]) -> None:
+    """Time the query mix with copies folded (``dedupe``), then without again, both on
+    warm caches (the first pass above warmed them); the first fold of an index version
+    builds its pairs of copies, timed apart."""
+    started = time.perf_counter()
+    backend.search(replace(BenchQuery("warmup", "zzzwarmup").to_request(), dedupe=True))
+    out["copy_pairs_build_ms"] = (time.perf_counter() - started) * 1000
+    print(f"== copies: pairs of copies built in {out['copy_pairs_build_ms']:.0f} ms")
+    out["api_dedupe"] = timed_pass(
+        queries, lambda q, p: backend.search(replace(q.to_request(p), dedupe=True))
+    )
+    _print_latency("api dedupe", out["api_dedupe"])
+    out["api_again"] = timed_pass(queries, lambda q, p: backend.search(q.to_request(p)))
+    _print_latency("api again", out["api_again"])
+    folded = [
+        backend.search(replace(q.to_request(1), dedupe=True)).folded for q in queries[:40]
+    ]
+    out["dedupe_folded_mean"] = sum(folded) / len(folded) if folded else 0
 
 
 def _print_latency(label: str, result: dict[str, Any]) -> None:
@@ -596,7 +624,30 @@ def table(results: list[dict[str, Any]]) -> str:
                     ),
                 )
             )
+    for key, label in (("api_again", "Python API again"), ("api_dedupe", "API with dedupe")):
+        rows.append(
+            (
+                f"{label}, all pages: median / p95 / p99 ms",
+                lambda r, k=key: " / ".join(
+                    ms(_get(r, k, "all", q)) for q in ("median", "p95", "p99")
+                ),
+            )
+        )
     rows += [
+        (
+            "p95 ratio dedupe / without (warm, all pages)",
+            lambda r: ratio(
+                _get(r, "api_dedupe", "all", "p95"), _get(r, "api_again", "all", "p95")
+            ),
+        ),
+        (
+            "copies: pairs built once per index version, ms",
+            lambda r: ms(r.get("copy_pairs_build_ms")),
+        ),
+        (
+            "copies: paragraphs folded per query (mean, 40 queries)",
+            lambda r: ms(r.get("dedupe_folded_mean")),
+        ),
         (
             "p95 ratio API / FTS5 (all pages)",
             lambda r: ratio(_get(r, "api", "all", "p95"), _get(r, "fts5", "all", "p95")),
@@ -679,6 +730,17 @@ def main(argv: list[str] | None = None) -> None:
         help="search the indexes an earlier run built (same --work) instead of rebuilding",
     )
     parser.add_argument("--work", type=Path, default=DATA, help="where indexes are built")
+    parser.add_argument(
+        "--copies",
+        type=float,
+        default=0.2,
+        help="share of generated articles republished as syndicated copies (0: none)",
+    )
+    parser.add_argument(
+        "--api-only",
+        action="store_true",
+        help="index and search through the Python API only (no FTS5, no HTTP)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.no_entities = True

@@ -596,8 +596,8 @@ def fold(members: Members, class_left: np.ndarray, class_right: np.ndarray) -> F
     firsts = np.concatenate(([True], local[order][1:] != local[order][:-1]))
     head_of_class = has[order[firsts]]  # member position, per local class
     class_rank = members.ranks[head_of_class]
-    lookup = np.full(int(max(present.max(), class_left.max(initial=0), class_right.max(initial=0)))
-                     + 1, -1, dtype=np.int64)
+    top = max(int(present.max()), int(class_left.max(initial=0)), int(class_right.max(initial=0)))
+    lookup = np.full(top + 1, -1, dtype=np.int64)
     lookup[present] = np.arange(len(present))
     if len(class_left):
         a, b = lookup[class_left], lookup[class_right]
@@ -618,15 +618,15 @@ def fold(members: Members, class_left: np.ndarray, class_right: np.ndarray) -> F
     heads = canonical[involved]
     _h, inverse, sizes = np.unique(heads, return_inverse=True, return_counts=True)
     copies[involved] = sizes[inverse.reshape(-1)] - 1
-    pairs = np.unique(np.stack([heads, members.sources[involved]]), axis=1)
-    pairs = pairs[:, pairs[1] >= 0]
-    sources_per_head: dict[int, set[int]] = {}
-    for head, source in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
-        sources_per_head.setdefault(head, set()).add(source)
-    for i in involved.tolist():
-        found = sources_per_head.get(int(canonical[i]), set())
-        own = int(members.sources[i])
-        copy_sources[i] = len(found - {own})
+    # Distinct sources per cluster (by head), less the member's own.
+    sources = members.sources[involved]
+    width = int(sources.max(initial=-1)) + 2
+    keys = np.unique((heads * width + sources + 1)[sources >= 0])
+    with_source, distinct = np.unique(keys // width, return_counts=True)
+    at = np.searchsorted(with_source, heads)
+    found = (at < len(with_source)) & (with_source[np.minimum(at, len(with_source) - 1)] == heads)
+    counted = np.where(found, distinct[np.minimum(at, len(distinct) - 1)], 0)
+    copy_sources[involved] = counted - (sources >= 0)
     return Fold(canonical, copies, copy_sources)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -78,12 +79,12 @@ class WhooshExport:
         ordered: np.ndarray,
         scores: np.ndarray | None,
         version: str,
-        clusters: dict[int, tuple[int, int]] | None = None,
+        clusters: Any = None,
     ):
         self.searcher = searcher
         self.ordered = ordered
         self.scores = scores
-        self.clusters = clusters  # with copies folded: docnum -> (copies, copy_sources)
+        self.clusters = clusters  # with copies folded: .get(docnum) -> (copies, sources)
         counted = "stories" if clusters is not None else "paragraphs"
         self.info = ExportInfo(version=version, total=int(len(ordered)), counted=counted)
 

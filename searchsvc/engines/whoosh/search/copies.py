@@ -69,6 +69,26 @@ def read_signatures(searcher: Searcher, fieldname: str) -> np.ndarray:
 
 
 @dataclass
+class ClusterCounts:
+    """``(copies, copy_sources)`` of the canonical documents of clusters of several
+    (``docs`` sorted)."""
+
+    docs: np.ndarray
+    copies: np.ndarray
+    sources: np.ndarray
+
+    def get(self, docnum: int, default: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+        """Return the counts of ``docnum``, or ``default`` when it has no copies."""
+        at = int(np.searchsorted(self.docs, docnum))
+        if at < len(self.docs) and self.docs[at] == docnum:
+            return int(self.copies[at]), int(self.sources[at])
+        return default
+
+
+NO_CLUSTERS = ClusterCounts(*(np.zeros(0, dtype=np.int64),) * 3)
+
+
+@dataclass
 class Folded:
     """A result set with copies folded: ``kept`` (sorted docnums, one per cluster),
     ``excluded`` (sorted docnums folded into another) and, for each kept document of a
@@ -76,7 +96,7 @@ class Folded:
 
     kept: np.ndarray
     excluded: np.ndarray
-    clusters: dict[int, tuple[int, int]] = field(default_factory=dict)
+    clusters: ClusterCounts = field(default_factory=lambda: NO_CLUSTERS)
 
 
 class SignatureGraph:
@@ -179,10 +199,12 @@ class CopyGraph(SignatureGraph):
         keep = np.ones(len(docs), dtype=bool)
         keep[maybe[result.folded]] = False
         clustered = np.flatnonzero(result.kept & (result.copies > 0))
-        clusters = {
-            int(subset[i]): (int(result.copies[i]), int(result.copy_sources[i]))
-            for i in clustered.tolist()
-        }
+        order = np.argsort(subset[clustered])
+        clusters = ClusterCounts(
+            subset[clustered][order],
+            result.copies[clustered][order],
+            result.copy_sources[clustered][order],
+        )
         return Folded(docs[keep], np.sort(excluded), clusters)
 
 
@@ -301,7 +323,7 @@ def similar(
     ranked = top(docs[keep], scores[keep], 2 * limits.MAX_SIMILAR)
     chosen = [d for d, _ in ranked]
     score_of = dict(ranked)
-    clusters: dict[int, tuple[int, int]] = {}
+    clusters: ClusterCounts = NO_CLUSTERS
     if with_copies and chosen:
         folded = gen.copy_graph(searcher).fold(
             np.sort(np.array(chosen, dtype=np.int64)), gen.table("source", searcher)

@@ -115,7 +115,8 @@ class Ranking:
             try:
                 docs, scores = self.scorer.score(self.final, self.searcher)
                 if self.exclude is not None:
-                    keep = ~np.isin(docs, self.exclude, assume_unique=True)
+                    keep = np.searchsorted(self.exclude, docs)
+                    keep = self.exclude[np.minimum(keep, len(self.exclude) - 1)] != docs
                     docs, scores = docs[keep], scores[keep]
                 ranked = top(docs, scores, want)
             except Unsupported:  # phrases: let Whoosh rank
