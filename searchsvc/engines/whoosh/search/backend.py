@@ -139,11 +139,14 @@ class WhooshSearchBackend:
 
     def warm(self) -> None:
         """Open the index and build what searches share (facet tables, sort keys, the
-        word lists of typo-tolerant terms) now rather than during the first searches."""
+        pairs of copies, the word lists of typo-tolerant terms) now rather than during
+        the first searches."""
         with self._searcher() as (searcher, gen):
             for fieldname in (*FACET_FIELDS.values(), "article_id"):
                 gen.table(fieldname, searcher)
             gen.sort_keys(searcher)
+            if copy_search.current_kind(searcher, gen.meta):
+                gen.copy_graph(searcher)
             for fieldname in DEFAULT_FIELDS:
                 lexicon_for(searcher.reader(), fieldname)
 
