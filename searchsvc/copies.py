@@ -671,33 +671,6 @@ def _comparable_date(date: str | None) -> str:
 # -- listings -------------------------------------------------------------------------------
 
 
-def paragraph_copy(paragraph: Paragraph, similarity_value: float) -> Copy:
-    """Return the listing entry of a paragraph copy."""
-    return Copy(
-        id=paragraph.id,
-        article_id=paragraph.article_id,
-        title=paragraph.title,
-        source=paragraph.source,
-        date=paragraph.date,
-        url=paragraph.url,
-        similarity=round(float(similarity_value), 3),
-        text=paragraph.text,
-    )
-
-
-def article_copy(first: Paragraph, similarity_value: float) -> Copy:
-    """Return the listing entry of an article copy, from its first paragraph."""
-    return Copy(
-        id=first.article_id,
-        article_id=first.article_id,
-        title=first.title,
-        source=first.source,
-        date=first.date,
-        url=first.url,
-        similarity=round(float(similarity_value), 3),
-    )
-
-
 def _copy_key(copy: Copy) -> tuple:
     position = int(copy.id.rsplit("#", 1)[1]) if "#" in copy.id else 0
     return order_key(copy.date, copy.article_id, position)

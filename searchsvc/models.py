@@ -575,6 +575,21 @@ class Copy:
         ),
     )
 
+    @classmethod
+    def of(cls, paragraph: Paragraph, similarity: float, article: bool = False) -> Copy:
+        """Return the listing entry of ``paragraph`` as a copy (``article``: of its
+        article, named by its first paragraph); similarity rounded to 3 places."""
+        return cls(
+            id=paragraph.article_id if article else paragraph.id,
+            article_id=paragraph.article_id,
+            title=paragraph.title,
+            source=paragraph.source,
+            date=paragraph.date,
+            url=paragraph.url,
+            similarity=round(float(similarity), 3),
+            text="" if article else paragraph.text,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the copy as a JSON-ready dict."""
         return asdict(self)

@@ -60,7 +60,7 @@ def test_timeline_related_and_export_take_dedupe(index, tmp_path):
     assert sum(b["count"] for b in found["buckets"]) < sum(
         b["count"] for b in json.loads(run(index, "timeline", "harbour", "--json"))["buckets"]
     )
-    related = json.loads(run(index, "related", "harbour", "--field", "actors", "--dedupe", "--json"))
+    related = json.loads(run(index, "related", "harbour", "--dedupe", "--json"))
     assert related["counted"] == "stories"
     out = tmp_path / "rows.csv"
     run(index, "export", "--from", "2024", "--dedupe", "--output", str(out), "-q")

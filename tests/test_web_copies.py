@@ -11,8 +11,8 @@ import pytest
 
 from searchsvc.engine import open_engine
 from searchsvc.web import create_app
-from tests.contract.copies_corpus import CLUSTERS
-from tests.contract.test_copies import _write
+from tests.contract.conftest import write_corpus
+from tests.contract.copies_corpus import CLUSTERS, FILES
 from tests.test_api import validate
 
 LEGACY_INDEX = Path(__file__).parent / "fixtures" / "legacy-index"
@@ -22,7 +22,7 @@ MARCH = "from=2024-03&to=2024-03&per_page=50"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     folder = tmp_path_factory.mktemp("copies") / "index"
-    _write(open_engine(str(folder)))
+    write_corpus(open_engine(str(folder)), FILES)
     return create_app({"INDEX_DIR": str(folder)}).test_client()
 
 

@@ -11,7 +11,7 @@ quoting one sentence of it; ``u1`` is about something else.
 
 from __future__ import annotations
 
-from searchsvc.models import Paragraph
+from tests.contract.corpus import _article as article
 
 W1 = [
     "Dock workers at the harbour of Port Elleray walked out on Monday morning, halting "
@@ -75,21 +75,7 @@ U1 = [
 
 def _article(article_id, title, date, source, texts):
     path = f"/copies/{article_id}.txt"
-    return path, [
-        Paragraph(
-            id=f"{article_id}#{n}",
-            article_id=article_id,
-            position=n,
-            count=len(texts),
-            text=text,
-            title=title,
-            date=date,
-            source=source,
-            url=f"https://news.example/{article_id}",
-            path=path,
-        )
-        for n, text in enumerate(texts, 1)
-    ]
+    return path, article(article_id, path, title, date, source, [(t, (), ()) for t in texts])
 
 
 FILES = dict(

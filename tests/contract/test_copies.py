@@ -5,43 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from searchsvc.engine import IndexMeta, open_engine
 from searchsvc.errors import BadQuery, NotFound
 from searchsvc.models import SearchRequest
-from tests.contract.conftest import ENGINES
+from tests.contract.conftest import ENGINES, corpus_engine
 from tests.contract.copies_corpus import ALONE, CLUSTERS, FILES
-from tests.opensearch_cluster import fresh_location
 
 MARCH = {"date_from": "2024-03", "date_to": "2024-03", "per_page": 50}
 CANONICAL = {cluster[0]: cluster for cluster in CLUSTERS}
 
 
-def _write(engine) -> None:
-    with engine.lock():
-        writer = engine.begin(full=True)
-        try:
-            for path, paragraphs in FILES.items():
-                writer.add(paragraphs, f"{path}\t1\t1")
-            writer.publish(IndexMeta(created="2026-01-01", last_reindex="2026-01-01"))
-        except BaseException:
-            writer.cancel()
-            raise
-
-
 @pytest.fixture(scope="module", params=ENGINES)
 def reader(request, tmp_path_factory):
     """A reader of the copies corpus, one per engine kind."""
-    if request.param == "whoosh":
-        engine = open_engine(str(tmp_path_factory.mktemp("copies") / "index"))
-        _write(engine)
+    with corpus_engine(request.param, tmp_path_factory, "copies", FILES) as engine:
         yield engine.reader()
-        return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEARCHSVC_OPENSEARCH_REPLICAS", "0")
-        with fresh_location(request.param, "copies") as location:
-            engine = open_engine(location)
-            _write(engine)
-            yield engine.reader()
 
 
 def test_dedupe_shows_one_hit_per_cluster_with_its_copy_counts(reader):

@@ -129,19 +129,21 @@ def fold_sources(found: list[dict[str, Any]]) -> Folding:
 
 def verified(
     search: Search,
+    source: dict[str, Any],
     article: bool,
-    signature: np.ndarray,
-    threshold: float,
     exclude: Query,
     source_fields: list[str],
 ) -> list[tuple[dict[str, Any], float]]:
     """Return (``_source``, similarity) of the paragraphs (``article``: the first
-    paragraphs of articles) holding one of the band keys of ``signature`` (a term
-    query), but not matching ``exclude``, whose signature is at least ``threshold``
-    similar."""
-    keys_field, signature_field = (
-        ("article_bands", "article_signature") if article else ("copy_bands", "copy_signature")
+    paragraphs of articles) holding one of the band keys of the signature in
+    ``source`` (a term query), but not matching ``exclude``, whose signature is similar
+    enough (``COPY_THRESHOLD``, ``ARTICLE_COPY_THRESHOLD``)."""
+    keys_field, signature_field, threshold = (
+        ("article_bands", "article_signature", limits.ARTICLE_COPY_THRESHOLD)
+        if article
+        else ("copy_bands", "copy_signature", limits.COPY_THRESHOLD)
     )
+    signature = copies.from_bytes(copies.from_hex(source.get(signature_field)))
     keys = copies.band_keys(signature[None, :], article=article)[0]
     if not keys:
         return []
@@ -153,9 +155,9 @@ def verified(
     }
     out = []
     for hit in search(body)["hits"]["hits"]:
-        source = hit["_source"]
-        other = copies.from_bytes(copies.from_hex(source.get(signature_field)))
+        found = hit["_source"]
+        other = copies.from_bytes(copies.from_hex(found.get(signature_field)))
         value = float(copies.similarity(other, signature)[0])
         if value >= threshold:
-            out.append((source, value))
+            out.append((found, value))
     return out

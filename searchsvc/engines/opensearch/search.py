@@ -162,27 +162,8 @@ class OpenSearchReader:
         IndexOutdated for a build without copy signatures)."""
         self._check_copies()
         source = self._paragraph(paragraph_id, ["copy_signature"])
-        of = copies.paragraph_copy(source_paragraph(source), 1.0)
-        return copies.gather("paragraph", of, self._direct_copies(source), self._copies_of)
-
-    def _copies_of(self, paragraph_id: str) -> list[Copy]:
-        try:
-            return self._direct_copies(self._paragraph(paragraph_id, ["copy_signature"]))
-        except NotFound:
-            return []
-
-    def _direct_copies(self, source: dict[str, Any]) -> list[Copy]:
-        """Return the verified copies of the paragraph whose ``_source`` is given."""
-        signature = copies.from_bytes(copies.from_hex(source.get("copy_signature")))
-        found = fold_copies.verified(
-            self._search,
-            False,
-            signature,
-            limits.COPY_THRESHOLD,
-            {"ids": {"values": [source["id"]]}},
-            SOURCE_FIELDS,
-        )
-        return [copies.paragraph_copy(source_paragraph(s), sim) for s, sim in found]
+        of = Copy.of(source_paragraph(source), 1.0)
+        return copies.gather("paragraph", of, self._direct(source, False), self._copies_of)
 
     def article_copies(self, article_id: str) -> Copies:
         """Return the other copies of an article, earliest first (raises NotFound,
@@ -193,12 +174,18 @@ class OpenSearchReader:
         source = self._first_paragraph(article_id)
         if source is None:
             raise NotFound(f"no article {article_id!r} in the index")
-        of = copies.article_copy(source_paragraph(source), 1.0)
-        return copies.gather("article", of, self._direct_article_copies(source), self._articles_of)
+        of = Copy.of(source_paragraph(source), 1.0, article=True)
+        return copies.gather("article", of, self._direct(source, True), self._articles_of)
+
+    def _copies_of(self, paragraph_id: str) -> list[Copy]:
+        try:
+            return self._direct(self._paragraph(paragraph_id, ["copy_signature"]), False)
+        except NotFound:
+            return []
 
     def _articles_of(self, article_id: str) -> list[Copy]:
         source = self._first_paragraph(article_id)
-        return self._direct_article_copies(source) if source is not None else []
+        return self._direct(source, True) if source is not None else []
 
     def _first_paragraph(self, article_id: str) -> dict[str, Any] | None:
         answer = self._search(
@@ -216,17 +203,16 @@ class OpenSearchReader:
         hits = answer["hits"]["hits"]
         return hits[0]["_source"] if hits else None
 
-    def _direct_article_copies(self, source: dict[str, Any]) -> list[Copy]:
-        signature = copies.from_bytes(copies.from_hex(source.get("article_signature")))
-        found = fold_copies.verified(
-            self._search,
-            True,
-            signature,
-            limits.ARTICLE_COPY_THRESHOLD,
-            {"term": {"article_id": source.get("article_id", "")}},
-            SOURCE_FIELDS,
+    def _direct(self, source: dict[str, Any], article: bool) -> list[Copy]:
+        """Return the verified copies of the paragraph (``article``: of the article)
+        whose ``_source`` is given."""
+        own: Query = (
+            {"term": {"article_id": source.get("article_id", "")}}
+            if article
+            else {"ids": {"values": [source["id"]]}}
         )
-        return [copies.article_copy(source_paragraph(s), sim) for s, sim in found]
+        found = fold_copies.verified(self._search, source, article, own, SOURCE_FIELDS)
+        return [Copy.of(source_paragraph(s), sim, article) for s, sim in found]
 
     def similar(
         self, paragraph_id: str, page: int = 1, per_page: int = limits.DEFAULT_SIMILAR

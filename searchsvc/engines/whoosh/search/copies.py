@@ -244,14 +244,14 @@ def copies_of_paragraph(searcher: Searcher, gen: Generation, paragraph_id: str) 
         if docnum is None:
             return []
         return [
-            copies.paragraph_copy(stored_to_paragraph(searcher.stored_fields(d)), sim)
+            Copy.of(stored_to_paragraph(searcher.stored_fields(d)), sim)
             for d, sim in graph.copies_of(docnum)
         ]
 
     docnum = searcher.document_number(id=paragraph_id)
     if docnum is None:
         raise NotFound(f"no paragraph {paragraph_id[:100]!r} in the index")
-    of = copies.paragraph_copy(stored_to_paragraph(searcher.stored_fields(docnum)), 1.0)
+    of = Copy.of(stored_to_paragraph(searcher.stored_fields(docnum)), 1.0)
     return copies.gather("paragraph", of, direct(paragraph_id), direct)
 
 
@@ -265,14 +265,14 @@ def copies_of_article(searcher: Searcher, gen: Generation, article_id: str) -> C
         if first is None:
             return []
         return [
-            copies.article_copy(stored_to_paragraph(searcher.stored_fields(d)), sim)
+            Copy.of(stored_to_paragraph(searcher.stored_fields(d)), sim, article=True)
             for d, sim in graph.copies_of(first)
         ]
 
     first = searcher.document_number(article_id=article_id, position=1)
     if first is None:
         raise NotFound(f"no article {article_id!r} in the index")
-    of = copies.article_copy(stored_to_paragraph(searcher.stored_fields(first)), 1.0)
+    of = Copy.of(stored_to_paragraph(searcher.stored_fields(first)), 1.0, article=True)
     return copies.gather("article", of, direct(article_id), direct)
 
 
