@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from measure import percentiles  # noqa: E402
 from queries import DEEP_PAGE, BenchQuery  # noqa: E402
-from run import percentiles, queries_from_index  # noqa: E402
+from run import queries_from_index  # noqa: E402
 
 from searchsvc.engines.whoosh.search import WhooshSearchBackend  # noqa: E402
 

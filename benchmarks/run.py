@@ -27,13 +27,11 @@ import random
 import resource
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +44,7 @@ sys.path.insert(0, str(REPO))
 
 import fts5  # noqa: E402
 from generate import write_jsonl  # noqa: E402
+from measure import MemorySampler, percentiles, timed_pass  # noqa: E402
 from queries import DEEP_PAGE, BenchQuery, build_queries  # noqa: E402
 
 from searchsvc.engines.whoosh.schema import stored_to_paragraph  # noqa: E402
@@ -62,60 +61,13 @@ DATA = HERE / "data"
 # --- measuring processes ------------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    kids: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as fh:
-                kids += [int(x) for x in fh.read().split()]
-    except OSError:
-        pass
-    return kids
-
-
-def tree_rss(pid: int) -> int:
-    """Return the summed resident set size (bytes) of ``pid`` and its descendants."""
-    total = 0
-    stack = [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            with open(f"/proc/{current}/statm") as fh:
-                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-        stack += _children(current)
-    return total
-
-
-class RssSampler(threading.Thread):
-    """Samples the RSS of a process tree every ``interval`` seconds; ``peak`` holds
-    the largest sum seen."""
-
-    def __init__(self, pid: int, interval: float = 0.1):
-        super().__init__(daemon=True)
-        self.pid, self.interval, self.peak = pid, interval, 0
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            self.peak = max(self.peak, tree_rss(self.pid))
-            self._stop_event.wait(self.interval)
-
-    def stop(self) -> int:
-        """Stop sampling; return the peak in bytes."""
-        self._stop_event.set()
-        self.join()
-        return self.peak
-
-
 def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
     """Run ``cmd``; return wall seconds, CPU seconds of the reaped process tree, peak
     tree RSS (bytes), exit code and stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sampler = RssSampler(proc.pid)
+    sampler = MemorySampler(proc.pid)
     sampler.start()
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -131,57 +83,14 @@ def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "peak_rss": peak, "rc": proc.returncode, "out": out}
 
 
+def dir_size_matching(path: Path, pattern: str) -> int:
+    """Return the bytes of the files in ``path`` whose names match ``pattern``."""
+    return sum(f.stat().st_size for f in path.glob(pattern) if f.is_file())
+
+
 def dir_size(path: Path) -> int:
     """Return the bytes of the files under ``path`` (symlinks not followed)."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
-
-
-# --- statistics ---------------------------------------------------------------------
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    """Return n, median, p95, p99 and max of ``samples`` (milliseconds)."""
-    if not samples:
-        return {"n": 0}
-    ordered = sorted(samples)
-
-    def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-    return {
-        "n": len(ordered),
-        "median": statistics.median(ordered),
-        "p95": pick(0.95),
-        "p99": pick(0.99),
-        "max": ordered[-1],
-    }
-
-
-def timed_pass(queries: list[BenchQuery], call: Callable[[BenchQuery, int], Any]) -> dict[str, Any]:
-    """Run every query on page 1, then every query on the deep page; return the
-    latency percentiles (ms) per page and overall, and the error count."""
-    result: dict[str, Any] = {"errors": 0}
-    everything: list[float] = []
-    by_kind: dict[str, list[float]] = {}
-    for label, page in (("first", 1), ("deep", DEEP_PAGE)):
-        times = []
-        for query in queries:
-            started = time.perf_counter()
-            try:
-                call(query, page)
-            except Exception as exc:  # counted, and the first few shown
-                result["errors"] += 1
-                if result["errors"] <= 3:
-                    print(f"  error on {query.q!r} page {page}: {type(exc).__name__}: {exc}")
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            times.append(elapsed)
-            by_kind.setdefault(query.kind, []).append(elapsed)
-        result[label] = percentiles(times)
-        everything += times
-    result["all"] = percentiles(everything)
-    result["by_kind_p95"] = {k: percentiles(v)["p95"] for k, v in sorted(by_kind.items())}
-    return result
 
 
 # --- the collection -----------------------------------------------------------------
@@ -240,42 +149,53 @@ def free_port() -> int:
 
 
 class Server:
-    """``searchsvc serve`` on 127.0.0.1 in a subprocess, with RSS sampling."""
+    """``searchsvc serve`` on 127.0.0.1 in a subprocess (``bin_dir``'s, with its default
+    number of worker processes unless ``workers`` is given), with memory sampling of its
+    process tree. ``first_search_s`` is how long after the start the first search
+    (``probe``) was answered."""
 
-    def __init__(self, index_dir: Path, threads: int = 8):
+    def __init__(
+        self,
+        index_dir: Path,
+        threads: int = 8,
+        workers: int | None = None,
+        bin_dir: Path = BIN,
+        probe: str = "/api/health",
+    ):
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "searchsvc"),
-                "serve",
-                "--index",
-                str(index_dir),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--threads",
-                str(threads),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 60
+        cmd = [
+            str(bin_dir / "searchsvc"),
+            "serve",
+            "--index",
+            str(index_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--threads",
+            str(threads),
+        ]
+        if workers:
+            cmd += ["--workers", str(workers)]
+        started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.sampler = MemorySampler(self.proc.pid, 0.25, pss=True)
+        self.sampler.start()
+        deadline = started + 120
         while time.monotonic() < deadline:
             try:
-                status, _ = self.get("/api/health")
+                status, _ = self.get(probe)
                 if status == 200:
                     break
             except OSError:
                 pass
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.proc.stderr.read()[-2000:]!r}")
-            time.sleep(0.2)
+            time.sleep(0.05)
         else:
             self.stop()
-            raise RuntimeError("server did not answer /api/health within 60 s")
-        self.sampler = RssSampler(self.proc.pid, 0.25)
-        self.sampler.start()
+            raise RuntimeError(f"server did not answer {probe} within 120 s")
+        self.first_search_s = time.monotonic() - started
 
     def get(self, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
         """Return (status, body) of a GET (on ``conn`` if given, kept alive)."""
@@ -289,16 +209,21 @@ class Server:
             if own:
                 conn.close()
 
-    def stop(self) -> int:
-        """Stop the server; return its peak RSS in bytes."""
-        peak = self.sampler.stop() if hasattr(self, "sampler") else 0
+    def stop(self) -> dict[str, int]:
+        """Stop the server; return its peak memory (RSS and PSS of the tree, bytes) and
+        the most processes seen in it."""
+        self.sampler.stop()
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        return peak
+        return {
+            "rss": self.sampler.peak_rss,
+            "pss": self.sampler.peak_pss,
+            "processes": self.sampler.processes,
+        }
 
 
 def search_path(query: BenchQuery, page: int) -> str:
@@ -487,8 +412,9 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
 def search_size(
     size: str, args: argparse.Namespace, work: Path, out: dict[str, Any]
 ) -> dict[str, Any]:
-    """Run the query mix through the Python API, FTS5 and HTTP; add the figures to
-    ``out`` and return it."""
+    """Run the query mix through the Python API, FTS5 and HTTP (and, with
+    ``--compare-with``, the same passes with the other checkout's code, just before
+    ours); add the figures to ``out`` and return it."""
     index_dir = work / out.get("searched_index", f"ix-{size}")
     db = work / f"fts5-{size}.db"
     queries = queries_from_index(index_dir, args.query_seed)[: args.queries]
@@ -496,29 +422,98 @@ def search_size(
     out["query_mix"] = {
         k: sum(q.kind == k for q in queries) for k in sorted({q.kind for q in queries})
     }
+    query_file = work / f"queries-{size}.json"
+    query_file.write_text(json.dumps([q.to_dict() for q in queries]), "utf-8")
+    out["load_at_start"] = _load()
+    current = IndexLocation(index_dir).current_dir()
+    out["postfile_bytes"] = dir_size_matching(current, "*.spk") if current else 0
+
+    if args.compare_with:
+        base = _baseline(args.compare_with)
+        print(f"== {size}: before ({base['label']}): Python API, in a fresh process")
+        before: dict[str, Any] = {"label": base["label"]}
+        before["api"] = api_pass(Path(base["python"]), index_dir, query_file)
+        _print_latency("api", before["api"])
+        print(f"== {size}: before ({base['label']}): HTTP")
+        before.update(http_phases(Path(base["bin"]), index_dir, queries, args, fresh=False))
+        out["before"] = before
 
     print(f"== {size}: search through the Python API ({len(queries)} queries x 2 pages)")
-    from searchsvc.engines.whoosh.search import WhooshSearchBackend
-
-    backend = WhooshSearchBackend(str(index_dir))
-    backend.search(BenchQuery("warmup", "zzzwarmup").to_request())
-    out["api"] = timed_pass(queries, lambda q, p: backend.search(q.to_request(p)))
+    out["api"] = api_pass(BIN / "python", index_dir, query_file, dedupe=True)
     _print_latency("api", out["api"])
-    dedupe_phases(backend, queries, out)
+    dedupe = out["api"].pop("dedupe", None)
+    if dedupe is not None:
+        out.update(dedupe)
+        print(f"== copies: pairs of copies built in {out['copy_pairs_build_ms']:.0f} ms")
+        _print_latency("api dedupe", out["api_dedupe"])
+        _print_latency("api again", out["api_again"])
     if args.api_only:
         return out
+    print(f"== {size}: the same without posting files (Whoosh's blocks decoded per segment)")
+    out["api_without_postfiles"] = api_pass(
+        BIN / "python", index_dir, query_file, {"SEARCHSVC_POSTING_FILES": "0"}
+    )
+    _print_latency("api", out["api_without_postfiles"])
 
     print(f"== {size}: search in SQLite FTS5")
     searcher = fts5.Fts5Searcher(db)
     searcher.search(BenchQuery("warmup", "zzzwarmup~"))  # loads the vocabulary once
-    out["fts5"] = timed_pass(queries, lambda q, p: searcher.search(q, p))
+    out["fts5"] = timed_pass(queries, lambda q, p: searcher.search(q, p), DEEP_PAGE)
     searcher.close()
     _print_latency("fts5", out["fts5"])
 
     print(f"== {size}: HTTP (searchsvc serve, waitress, 127.0.0.1)")
-    server = Server(index_dir)
+    out.update(http_phases(BIN, index_dir, queries, args, fresh=True))
+    out["load_at_end"] = _load()
+    return out
+
+
+def api_pass(
+    python: Path,
+    index_dir: Path,
+    query_file: Path,
+    env: dict[str, str] | None = None,
+    dedupe: bool = False,
+) -> dict[str, Any]:
+    """Return the timed pass of the queries in ``query_file`` through the Python API,
+    run by ``python`` (its checkout's searchsvc) in a fresh process; with ``dedupe``,
+    also its passes with copies folded and without again (``api_pass.dedupe_phases``)."""
+    run = subprocess.run(
+        [
+            str(python),
+            str(HERE / "api_pass.py"),
+            "--index",
+            str(index_dir),
+            "--queries",
+            str(query_file),
+            *(["--dedupe"] if dedupe else []),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if run.returncode != 0:
+        print(f"  the API pass failed: {run.stderr[-2000:]}")
+        return {"errors": -1}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+# A filter-only search (no query word is in the mix): the first one a server answers.
+FIRST_SEARCH = "/api/search?" + urlencode({"from": "2010-01-01", "to": "2012-12-31"})
+
+
+def http_phases(
+    bin_dir: Path, index_dir: Path, queries: list[BenchQuery], args: argparse.Namespace, fresh: bool
+) -> dict[str, Any]:
+    """Start ``bin_dir``'s ``searchsvc serve``; return how soon it answered its first
+    search, the one-client pass, the 8-client run, with ``fresh`` how soon a commit is
+    searchable, and the server's peak memory."""
+    out: dict[str, Any] = {}
+    server = Server(index_dir, workers=args.server_workers, bin_dir=bin_dir, probe=FIRST_SEARCH)
+    out["first_search_s"] = server.first_search_s
+    print(f"  first search answered {server.first_search_s:.1f} s after the start")
     try:
-        server.get(search_path(BenchQuery("warmup", "zzzwarmup"), 1))
 
         def http_call(query: BenchQuery, page: int) -> None:
             status, body = server.get(search_path(query, page))
@@ -526,34 +521,110 @@ def search_size(
                 raise RuntimeError(f"HTTP {status}: {body[:200]!r}")
             json.loads(body)
 
-        out["http"] = timed_pass(queries, http_call)
+        out["http"] = timed_pass(queries, http_call, DEEP_PAGE)
         _print_latency("http", out["http"])
         out["throughput"] = throughput(server, queries, args.clients, args.seconds)
         t = out["throughput"]
         print(f"  {t['clients']} clients: {t['rps']:.1f} req/s, {t['errors']} errors")
+        if fresh:
+            out["freshness"] = freshness(server, index_dir)
+            f = out["freshness"]
+            print(
+                f"  a committed paragraph searchable after {f['added_s']:.2f} s, "
+                f"its removal after {f['removed_s']:.2f} s"
+            )
     finally:
-        out["server_peak_rss"] = server.stop()
+        memory = server.stop()
+    out["server_peak_rss"] = memory["rss"]
+    out["server_peak_pss"] = memory["pss"]
+    out["server_processes"] = memory["processes"]
     return out
 
 
-def dedupe_phases(backend: Any, queries: list[BenchQuery], out: dict[str, Any]) -> None:
-    """Time the query mix with copies folded (``dedupe``), then without again, both on
-    warm caches (the first pass above warmed them); the first fold of an index version
-    builds its pairs of copies, timed apart."""
-    started = time.perf_counter()
-    backend.search(replace(BenchQuery("warmup", "zzzwarmup").to_request(), dedupe=True))
-    out["copy_pairs_build_ms"] = (time.perf_counter() - started) * 1000
-    print(f"== copies: pairs of copies built in {out['copy_pairs_build_ms']:.0f} ms")
-    out["api_dedupe"] = timed_pass(
-        queries, lambda q, p: backend.search(replace(q.to_request(p), dedupe=True))
+FRESH_PATH = "benchmarks/freshness-probe"
+
+
+def freshness(server: Server, index_dir: Path, timeout: float = 60.0) -> dict[str, float]:
+    """Commit one new paragraph to the live index (an incremental write, as ``reindex``
+    makes one), then remove it; return how long after each commit (the table of
+    contents written) the server's searches showed it, and how long the commits took."""
+    from searchsvc.engine import open_engine
+    from searchsvc.models import Paragraph
+
+    token = "freshprobe" + "".join(random.choice("abcdefghij") for _ in range(8))
+    article = "f" * 16
+    paragraph = Paragraph(
+        id=f"{article}#1",
+        article_id=article,
+        position=1,
+        count=1,
+        text=f"A {token} paragraph, written while searches run.",
+        title="Freshness probe",
+        date="2024-06-01",
+        source="benchmark",
+        path=FRESH_PATH,
     )
-    _print_latency("api dedupe", out["api_dedupe"])
-    out["api_again"] = timed_pass(queries, lambda q, p: backend.search(q.to_request(p)))
-    _print_latency("api again", out["api_again"])
-    folded = [
-        backend.search(replace(q.to_request(1), dedupe=True)).folded for q in queries[:40]
-    ]
-    out["dedupe_folded_mean"] = sum(folded) / len(folded) if folded else 0
+    path = "/api/search?" + urlencode({"q": token})
+    engine = open_engine(str(index_dir))
+    result: dict[str, float] = {}
+    for label, change, wanted in (("added", "add", 1), ("removed", "delete", 0)):
+        with engine.lock(wait=30):
+            writer = engine.begin(False)
+            try:
+                if change == "add":
+                    writer.add([paragraph], f"{FRESH_PATH}\t0\t0")
+                else:
+                    writer.delete_path(FRESH_PATH)
+                # The commit runs while the server is asked, as a reindex runs beside it.
+                started = time.monotonic()
+                commit = threading.Thread(target=writer.publish, args=(writer.meta(),))
+                commit.start()
+                seen = _wait_for(server, path, wanted, started + timeout)
+                commit.join()
+                result[f"{label}_commit_s"] = time.monotonic() - started
+            except BaseException:
+                writer.cancel()
+                raise
+        result[f"{label}_s"] = seen - _toc_time(index_dir)
+    return result
+
+
+def _wait_for(server: Server, path: str, total: int, deadline: float) -> float:
+    """Ask ``path`` until it finds ``total`` paragraphs; return when (epoch s)."""
+    while time.monotonic() < deadline:
+        status, body = server.get(path)
+        if status == 200 and json.loads(body)["total"] == total:
+            return time.time()
+        time.sleep(0.02)
+    return time.time()
+
+
+def _toc_time(index_dir: Path) -> float:
+    """Return when the live index's latest table of contents was written (epoch s)."""
+    current = IndexLocation(index_dir).current_dir()
+    assert current is not None
+    return max(p.stat().st_mtime for p in current.glob("_MAIN_*.toc"))
+
+
+def _baseline(folder: Path) -> dict[str, str]:
+    """Return the interpreter, scripts folder and a label (folder@commit) of the
+    checkout ``folder`` (with its own ``.venv``) compared against."""
+    folder = folder.resolve()
+    venv = folder / ".venv" / "bin"
+    if not (venv / "python").exists():
+        raise SystemExit(f"--compare-with {folder}: no .venv/bin/python there")
+    commit = subprocess.run(
+        ["git", "-C", str(folder), "log", "-1", "--format=%h"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {"python": str(venv / "python"), "bin": str(venv), "label": f"{folder.name}@{commit}"}
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
 
 
 def _print_latency(label: str, result: dict[str, Any]) -> None:
@@ -588,6 +659,9 @@ def table(results: list[dict[str, Any]]) -> str:
     def ms(v: Any) -> str:
         return "-" if v is None else f"{v:,.1f}"
 
+    def secs(v: Any) -> str:
+        return "-" if v is None else f"{v:.2f}"
+
     def ratio(a: Any, b: Any) -> str:
         return "-" if not a or not b else f"{a / b:.2f}x"
 
@@ -611,14 +685,20 @@ def table(results: list[dict[str, Any]]) -> str:
             lambda r: num(_get(r, "index_entities", "paragraphs_per_s")),
         ),
         ("index size on disk", lambda r: mb(_get(r, "index_plain", "index_bytes"))),
+        ("of which posting files (when searched)", lambda r: mb(r.get("postfile_bytes"))),
         ("FTS5 database size", lambda r: mb(_get(r, "fts5_build", "bytes"))),
         ("queries (x2 pages)", lambda r: num(r.get("queries"))),
     ]
-    for engine, label in (("api", "Python API"), ("http", "HTTP JSON"), ("fts5", "FTS5")):
+    for engine, label in (
+        ("api", "Python API"),
+        ("api_without_postfiles", "Python API, posting files off"),
+        ("http", "HTTP JSON"),
+        ("fts5", "FTS5"),
+    ):
         for page in ("first", "deep", "all"):
             rows.append(
                 (
-                    f"{label} {page} page: median / p95 / p99 ms",
+                    f"{label} {page} pages: median / p95 / p99 ms",
                     lambda r, e=engine, p=page: " / ".join(
                         ms(_get(r, e, p, k)) for k in ("median", "p95", "p99")
                     ),
@@ -670,8 +750,60 @@ def table(results: list[dict[str, Any]]) -> str:
             lambda r: f"{_get(r, 'throughput', 'errors')} / {_get(r, 'throughput', 'requests')}",
         ),
         ("HTTP 8 clients: p95 ms", lambda r: ms(_get(r, "throughput", "latency", "p95"))),
-        ("server peak RSS", lambda r: mb(r.get("server_peak_rss"))),
+        ("server processes (parent + workers)", lambda r: num(r.get("server_processes"))),
+        (
+            "server peak RSS, all processes (shared pages once per process)",
+            lambda r: mb(r.get("server_peak_rss")),
+        ),
+        (
+            "server peak PSS, all processes (shared pages split)",
+            lambda r: mb(r.get("server_peak_pss")),
+        ),
+        ("serve: first search answered after (s)", lambda r: secs(r.get("first_search_s"))),
+        (
+            "commit searchable after / removal after (s)",
+            lambda r: (
+                f"{secs(_get(r, 'freshness', 'added_s'))} / "
+                f"{secs(_get(r, 'freshness', 'removed_s'))}"
+            ),
+        ),
+        (
+            "load average at start / end",
+            lambda r: f"{r.get('load_at_start', '-')} / {r.get('load_at_end', '-')}",
+        ),
     ]
+    if any("before" in r for r in results):
+        label = next(r["before"]["label"] for r in results if "before" in r)
+        for key, name in (("api", "Python API"), ("http", "HTTP JSON")):
+            for page in ("first", "all"):
+                rows.append(
+                    (
+                        f"before ({label}): {name} {page} pages: median / p95 / p99 ms",
+                        lambda r, k=key, p=page: " / ".join(
+                            ms(_get(r, "before", k, p, m)) for m in ("median", "p95", "p99")
+                        ),
+                    )
+                )
+        rows += [
+            (
+                f"before ({label}): HTTP 8 clients: req/s / p95 ms",
+                lambda r: (
+                    f"{num(_get(r, 'before', 'throughput', 'rps'), '{:,.1f}')} / "
+                    f"{ms(_get(r, 'before', 'throughput', 'latency', 'p95'))}"
+                ),
+            ),
+            (
+                f"before ({label}): server peak RSS / PSS",
+                lambda r: (
+                    f"{mb(_get(r, 'before', 'server_peak_rss'))} / "
+                    f"{mb(_get(r, 'before', 'server_peak_pss'))}"
+                ),
+            ),
+            (
+                f"before ({label}): serve: first search answered after (s)",
+                lambda r: secs(_get(r, "before", "first_search_s")),
+            ),
+        ]
     head = "| measure | " + " | ".join(r["size"] for r in results) + " |"
     sep = "|---|" + "---|" * len(results)
     lines = [head, sep]
@@ -712,6 +844,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="bbc only, no entities run")
     parser.add_argument("--queries", type=int, default=240, help="queries in the mix (>=200)")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--server-workers", type=int, default=None, help="serve --workers (default: its own)"
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        help="another checkout (with its .venv) whose API and HTTP passes run just before ours",
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="throughput run length")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)

@@ -10,17 +10,22 @@ the hits) and ``related`` (actors, by lift), each through the engine's Python AP
 this process, one after the other, every query new to the process. Reported: median,
 p95 and p99 (ms) of each, and the p95 ratios view/search. Then ``searchsvc export``
 of every paragraph (a date filter from the first year) into a CSV file, in a child
-process: rows/s and the child's peak resident memory.
+process: rows/s and the child's peak resident memory; and the same export through
+``GET /api/export`` of a ``searchsvc serve`` child: rows/s, the server's memory before
+and its peak.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import resource
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,6 +98,59 @@ def export_all(index_dir: Path, target: Path) -> dict:
     }
 
 
+def export_http(index_dir: Path, target: Path) -> dict:
+    """Export every paragraph as CSV through ``GET /api/export`` of a ``searchsvc serve``
+    child (one process); return rows/s, the server's resident memory before the export
+    (after a search) and its peak (VmHWM) after it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [
+        str(Path(sys.executable).parent / "searchsvc"), "serve", "--workers", "1",
+        "--port", str(port), "--index", str(index_dir),
+    ]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"{base}/api/search?q=market", timeout=60):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        before = _memory_mb(server.pid, "VmRSS")
+        started = time.perf_counter()
+        url = f"{base}/api/export?from=1900&sort=newest&format=csv"
+        with urllib.request.urlopen(url, timeout=600) as response, open(target, "wb") as out:
+            rows = int(response.headers["X-Searchsvc-Rows"])
+            while piece := response.read(1 << 16):
+                out.write(piece)
+        elapsed = time.perf_counter() - started
+        peak = _memory_mb(server.pid, "VmHWM")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with open(target, encoding="utf-8-sig", newline="") as f:
+        lines = sum(1 for _ in csv.reader(f)) - 1
+    return {
+        "rows": rows,
+        "rows_read_back": lines,
+        "seconds": round(elapsed, 2),
+        "rows_per_s": round(rows / elapsed),
+        "server_rss_before_mb": before,
+        "server_peak_rss_mb": peak,
+        "csv_mb": round(target.stat().st_size / 2**20, 1),
+    }
+
+
+def _memory_mb(pid: int, key: str) -> float:
+    """Return a process's ``VmRSS`` or ``VmHWM`` (peak) from /proc, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no {key} for process {pid}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=200_000)
@@ -117,6 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     target = args.work / f"export-{args.size}.csv"
     result["export"] = export_all(index_dir, target)
     print(f"  export: {result['export']}")
+    target.unlink(missing_ok=True)
+    result["export_http"] = export_http(index_dir, target)
+    print(f"  export over HTTP: {result['export_http']}")
     target.unlink(missing_ok=True)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

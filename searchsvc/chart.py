@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
+from .limits import CHART_MEASURES
 from .models import Timeline, TimelineBucket
 
 WIDTH = 640
@@ -22,7 +23,7 @@ BOTTOM = 22
 TOP = 8
 # Distinguishable for the common colour-vision deficiencies (Okabe-Ito).
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
-MEASURES = ("count", "share")
+MEASURES = CHART_MEASURES
 
 
 def value_of(bucket: TimelineBucket, measure: str) -> float:

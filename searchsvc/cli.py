@@ -6,7 +6,6 @@ tracebacks.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import html
 import json
 import os
@@ -94,6 +93,13 @@ def _print_report(report, as_json: bool) -> None:
         f"in {report.elapsed:.1f} s; the index at {report.index_dir} now holds "
         f"{report.documents:,} paragraphs"
     )
+    if report.files_renamed:
+        click.echo(
+            f"{report.files_renamed:,} files written again: the canonical names of their "
+            "actors changed with the archive"
+        )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     if report.skipped:
         click.echo(f"skipped ({len(report.skipped)}):", err=True)
         for item in report.skipped:
@@ -642,13 +648,10 @@ def saved_add(
 ) -> None:
     """Save QUERY (and the filters) as NAME, replacing a search of that name."""
     from .engine import open_engine
-    from .errors import IndexMissing
+    from .saved import save
 
     request = _request(" ".join(query), filters, sort=sort, collapse=collapse)
-    # Refuse a search that cannot run now rather than at the next reindex.
-    with contextlib.suppress(IndexMissing):
-        open_engine(index_dir).reader().search(dataclasses.replace(request, per_page=1))
-    found = _store(index_dir, saved_db).put(name, request)
+    found = save(_store(index_dir, saved_db), open_engine(index_dir).reader(), name, request)
     click.echo(f"saved {found.name!r}: {found.params['q']!r}")
 
 
@@ -781,14 +784,59 @@ def parse(file: str, as_json: bool) -> None:
     default=None,
     help="Server processes sharing the port [default: one per core].",
 )
+@click.option(
+    "--token",
+    envvar="SEARCHSVC_TOKEN",
+    default=None,
+    show_envvar=True,
+    help="Require this access token for the whole service (bearer header, basic auth or "
+    "the login form). Prefer the environment variable: an option shows in ps.",
+)
+@click.option(
+    "--allow-anonymous",
+    is_flag=True,
+    help="Serve an address beyond loopback without an access token.",
+)
 @index_option
-def serve(host: str, port: int, threads: int, workers: int | None, index_dir: str) -> None:
+@saved_db_option
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    threads: int,
+    workers: int | None,
+    token: str | None,
+    allow_anonymous: bool,
+    index_dir: str,
+    saved_db: str | None,
+) -> None:
     """Serve the search page and the JSON API with waitress (a production WSGI server),
     in one process per core. SIGHUP replaces the processes one by one; Ctrl-C or
-    SIGTERM stops them."""
+    SIGTERM stops them. Beyond loopback it needs an access token (SEARCHSVC_TOKEN)
+    or --allow-anonymous."""
     from .engine import open_engine
-    from .server import ServeOptions, default_workers
+    from .limits import MIN_TOKEN_CHARS
+    from .server import ServeOptions, default_workers, is_loopback
     from .server import serve as run_server
+
+    token = token or None
+    if token is not None and len(token) < MIN_TOKEN_CHARS:
+        raise click.UsageError(
+            f"the access token is {len(token)} characters long: use at least "
+            f"{MIN_TOKEN_CHARS}, for example the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    if token is not None and ctx.get_parameter_source("token").name == "COMMANDLINE":
+        click.echo("warning: --token shows in ps; set SEARCHSVC_TOKEN instead", err=True)
+    if token is None and not is_loopback(host):
+        if not allow_anonymous:
+            raise click.UsageError(
+                f"refusing to serve {host} without an access token: anyone who can reach "
+                "it could read the archive and change its saved searches. Set "
+                "SEARCHSVC_TOKEN (or --token), or pass --allow-anonymous to serve it open."
+            )
+        click.echo(f"warning: serving {host} with no access token (--allow-anonymous)", err=True)
 
     try:
         present = open_engine(index_dir).exists()
@@ -801,11 +849,14 @@ def serve(host: str, port: int, threads: int, workers: int | None, index_dir: st
             "`searchsvc reindex PATHS` builds one",
             err=True,
         )
-    options = ServeOptions(index_dir, host, port, threads, workers or default_workers())
+    options = ServeOptions(
+        index_dir, host, port, threads, workers or default_workers(), saved_db, token
+    )
     processes = f"{options.workers} processes" if options.workers > 1 else "one process"
+    access = "access token required" if token else "open: no access token"
     status = run_server(
         options,
-        lambda url: click.echo(f"searchsvc serving {index_dir} at {url} ({processes})"),
+        lambda url: click.echo(f"searchsvc serving {index_dir} at {url} ({processes}); {access}"),
     )
     click.echo("stopped")
     sys.exit(status)

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from . import limits
@@ -198,6 +199,12 @@ class IndexWriter(Protocol):
     def rejected(self) -> list[Rejected]:
         """Return (and forget) the paragraphs refused for good since the last call; their
         files keep their old state, so the next run tries them again."""
+        ...
+
+    def state_file(self, name: str) -> Path | None:
+        """Return a local file named ``name`` that belongs to the index being written
+        (published with it, removed with it), where the indexer keeps its own state
+        (the name registry); None when the engine has no such place."""
         ...
 
     def publish(self, meta: IndexMeta) -> WriteTotals:

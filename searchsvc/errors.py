@@ -76,3 +76,33 @@ NEEDS_COPIES = (
     "were detected, or with other copy settings): run `searchsvc reindex --full` to fold, "
     "list or count copies"
 )
+
+
+class Conflict(BadQuery):
+    """A write that clashes with what exists (a saved-search name already taken)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class Unauthorized(SearchsvcError):
+    """The service requires its access token and the request did not carry a valid
+    one (the message never repeats what was sent)."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(SearchsvcError):
+    """A write refused as possibly forged: from another origin, or without the form's
+    CSRF token."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class StoreUnavailable(SearchsvcError):
+    """The saved-search database cannot be opened, read or written."""
+
+    code = "saved_unavailable"
+    http_status = 503

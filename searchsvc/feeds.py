@@ -2,7 +2,8 @@
 Atom 1.0 document (RFC 4287), written with the standard library's XML tools.
 
 Each entry is one matching paragraph: its headline, a link to the article view at that
-paragraph, the highlighted text (as escaped HTML content), its date (the paragraph's,
+paragraph, the highlighted text (as escaped HTML content; each ``<mark>`` also holds a
+``<strong>``, which feed readers that strip ``<mark>`` still show), its date (the paragraph's,
 else when it matched), and its actors and places as categories.
 """
 
@@ -62,7 +63,7 @@ def atom_feed(
         for name in places:
             ET.SubElement(entry, f"{{{ATOM}}}category", term=name, label=f"place: {name}")
         names = "; ".join([*(hit.get("actors") or []), *places])
-        body = f"<p>{hit.get('highlight') or escape(hit.get('text') or '')}</p>"
+        body = f"<p>{_marked(hit.get('highlight') or escape(hit.get('text') or ''))}</p>"
         if names:
             body += f"<p><small>{escape(names)}</small></p>"
         content = _text(entry, "content", body)
@@ -74,6 +75,11 @@ def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
     element.text = text
     return element
+
+
+def _marked(highlight: str) -> str:
+    """Return the highlight with each marked word also in ``<strong>``."""
+    return highlight.replace("<mark>", "<mark><strong>").replace("</mark>", "</strong></mark>")
 
 
 def _rfc3339(value: str) -> str:
@@ -88,4 +94,7 @@ def _describe(saved: SavedSearch) -> str:
     parts = [repr(p.get("q") or "")]
     for key, label in (("actors", "actor"), ("locations", "location"), ("sources", "source")):
         parts += [f"{label}={v}" for v in p.get(key) or []]
-    return "new paragraphs matching " + " ".join(parts)
+    text = "new paragraphs matching " + " ".join(parts)
+    if saved.problem:
+        text += f" (not matched at the last reindex: {saved.problem})"
+    return text

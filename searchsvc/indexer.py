@@ -16,6 +16,10 @@ generation folder and a symlink swap; OpenSearch: a new index and an alias switc
 crash or Ctrl-C before that leaves the previous index live and untouched.
 
 One reindex at a time: the engine's lock is held throughout.
+
+Actor names are resolved across the whole archive before paragraphs are written
+(``searchsvc.entities.registry``, a file the engine keeps with the index): files whose
+names a later file changed are written again at the end of the run.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from .chunk import chunk_article
 from .copies import sign_paragraphs, sign_stream
@@ -42,14 +47,19 @@ from .engine import (
     in_shard,
     open_engine,
 )
+from .entities.names import NameCount, tally
+from .entities.registry import REGISTRY_FILE, NameRegistry
 from .errors import ParseError, SearchsvcError
-from .models import Paragraph, ReadWarning
+from .models import Entity, Paragraph, ReadWarning
 from .parse import parse_file
 from .sources import SourceFile, find_files
 from .workers import die_with_parent, load_prctl
 
 COMMIT_EVERY_FILES = 2000
 BATCH_FILES = 16
+# Rounds of writing again the files whose names changed across the archive (one is
+# enough when extraction is deterministic; more only guard against it not being).
+RENAME_ROUNDS = 3
 
 
 @dataclass
@@ -71,6 +81,7 @@ class FileResult:
     error: str | None = None
     problems: list[str] = field(default_factory=list)
     read_warnings: list[ReadWarning] = field(default_factory=list)
+    names: list[NameCount] = field(default_factory=list)  # actor names, for the registry
 
 
 @dataclass
@@ -93,6 +104,7 @@ class ReindexReport:
     files_processed: int = 0
     files_unchanged: int = 0
     files_removed: int = 0
+    files_renamed: int = 0  # files written again: their actors' canonical names changed
     articles: int = 0
     paragraphs: int = 0
     documents: int = 0
@@ -104,6 +116,7 @@ class ReindexReport:
     # ``warnings``): a date that could not be read, a URL that is not http(s).
     dates_unreadable: int = 0
     urls_dropped: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def add_read_warnings(self, path: str, found: list[ReadWarning]) -> None:
         """Count and name the dates and URLs a file's articles left out."""
@@ -128,15 +141,17 @@ class ReindexReport:
         return asdict(self)
 
 
-def _annotate(paragraph_lists: list[list[Paragraph]]) -> None:
-    """Fill actors and locations of each article's paragraphs, batched over articles."""
+def _annotate(paragraph_lists: list[list[Paragraph]]) -> list[list[list[Entity]]]:
+    """Fill actors and locations of each article's paragraphs, batched over articles;
+    return each article's per-paragraph entities."""
     from . import entities
 
     articles = [[p.text for p in paragraphs] for paragraphs in paragraph_lists]
-    annotated = entities.annotate_articles(articles)
+    annotated = list(entities.annotate_articles(articles))
     for paragraphs, per_paragraph in zip(paragraph_lists, annotated, strict=True):
         for paragraph, found in zip(paragraphs, per_paragraph, strict=True):
             paragraph.actors, paragraph.locations = entities.paragraph_fields(found)
+    return annotated
 
 
 def process_files(sources: list[SourceFile], with_entities: bool) -> list[FileResult]:
@@ -144,6 +159,7 @@ def process_files(sources: list[SourceFile], with_entities: bool) -> list[FileRe
     if asked, with entities) or the reason it was skipped."""
     results: list[FileResult] = []
     article_paragraphs: list[list[Paragraph]] = []
+    owners: list[FileResult] = []
     for source in sources:
         result = FileResult(path=source.path, key=source.key)
         try:
@@ -161,11 +177,16 @@ def process_files(sources: list[SourceFile], with_entities: bool) -> list[FileRe
                     result.paragraphs.extend(paragraphs)
                     result.read_warnings.extend(article.warnings)
                     article_paragraphs.append(paragraphs)
+                    owners.append(result)
             if not result.paragraphs:
                 result.error = "no paragraph long enough to index"
         results.append(result)
     if with_entities and article_paragraphs:
-        _annotate(article_paragraphs)
+        found: dict[int, list[list[list[Entity]]]] = {}
+        for owner, per_paragraph in zip(owners, _annotate(article_paragraphs), strict=True):
+            found.setdefault(id(owner), []).append(per_paragraph)
+        for result in results:
+            result.names = tally(found.get(id(result), []))
     sign_paragraphs([p for paragraphs in article_paragraphs for p in paragraphs])
     return results
 
@@ -328,30 +349,12 @@ def _write_all(
     gone = [p for p in known if not os.path.exists(p)] if incremental else []
     if on_plan:
         on_plan(len(todo), report.files_unchanged)
-    writer.expect(len(todo), sum(f.size for f in todo))
-    for path in gone:
-        writer.delete_path(path)
-        report.files_removed += 1
-    since_commit = 0
-    for done, result in enumerate(_process_all(todo, entities, pool, workers), 1):
-        report.files_processed += 1
-        if incremental:
-            writer.delete_path(result.path)
-        if result.error:
-            report.skipped.append(Skipped(result.path, result.error))
-        else:
-            writer.add(result.paragraphs, result.key)
-            report.articles += result.articles
-            report.paragraphs += len(result.paragraphs)
-            report.add_read_warnings(result.path, result.read_warnings)
-        report.warnings.extend(Skipped(result.path, p) for p in result.problems)
-        since_commit += 1
-        if incremental and since_commit >= COMMIT_EVERY_FILES:
-            writer.commit()
-            _count_rejected(report, writer)
-            since_commit = 0
-        if progress:
-            progress(Progress(len(todo), done, report.articles, report.paragraphs))
+    names = _open_registry(writer, known, todo, report)
+    try:
+        _write_files(writer, names, todo, gone, report, entities, pool, workers, progress)
+        names.commit()  # before the index: a file the index holds is always registered
+    finally:
+        names.close()
     totals = writer.publish(
         IndexMeta(
             created=meta.created or _now(),
@@ -363,6 +366,121 @@ def _write_all(
     _count_rejected(report, writer)
     report.documents = totals.documents
     return report
+
+
+def _write_files(
+    writer: IndexWriter,
+    names: NameRegistry,
+    todo: list[SourceFile],
+    gone: list[str],
+    report: ReindexReport,
+    entities: bool,
+    pool: cf.ProcessPoolExecutor | None,
+    workers: int,
+    progress: Callable[[Progress], None] | None,
+) -> None:
+    """Remove the ``gone`` files, write the ``todo`` ones, then write again the files
+    whose actors' canonical names changed meanwhile."""
+    incremental = writer.incremental
+    writer.expect(len(todo), sum(f.size for f in todo))
+    for path in gone:
+        writer.delete_path(path)
+        names.forget(path)
+        report.files_removed += 1
+    since_commit = 0
+    for done, result in enumerate(_process_all(todo, entities, pool, workers), 1):
+        report.files_processed += 1
+        if _write_result(result, writer, names, report, replace=incremental):
+            report.articles += result.articles
+            report.paragraphs += len(result.paragraphs)
+            report.add_read_warnings(result.path, result.read_warnings)
+        report.warnings.extend(Skipped(result.path, p) for p in result.problems)
+        since_commit += 1
+        if incremental and since_commit >= COMMIT_EVERY_FILES:
+            names.commit()
+            writer.commit()
+            _count_rejected(report, writer)
+            since_commit = 0
+        if progress:
+            progress(Progress(len(todo), done, report.articles, report.paragraphs))
+    _write_renamed(names, writer, report, entities, pool, workers)
+
+
+def _open_registry(
+    writer: IndexWriter, known: dict[str, str], todo: list[SourceFile], report: ReindexReport
+) -> NameRegistry:
+    """Return the name registry of the index being written, without the files it holds
+    that the index does not (a run that failed between the two commits) and is not
+    about to. Notes in ``report`` when an existing index had none (built before it
+    existed), and when the engine keeps none (names are then resolved per run)."""
+    path = writer.state_file(REGISTRY_FILE)
+    if path is None:
+        report.notes.append(
+            "this engine keeps no name registry: actor names are resolved across the "
+            "files of this run only"
+        )
+    names = NameRegistry(path)
+    coming = {f.path for f in todo}
+    for stray in names.keys().keys() - known.keys() - coming:
+        names.forget(stray)
+    if known and path is not None and not names.existed:
+        report.notes.append(
+            "names across the archive are resolved for files indexed from now on; "
+            "`searchsvc reindex --full` resolves them in every file"
+        )
+    return names
+
+
+def _write_result(
+    result: FileResult,
+    writer: IndexWriter,
+    names: NameRegistry,
+    report: ReindexReport,
+    *,
+    replace: bool,
+) -> bool:
+    """Write one processed file's paragraphs, with their actors resolved across the
+    archive, replacing what the index held for it when ``replace``; return False (and
+    note why in ``report``) when it could not be indexed."""
+    if replace:
+        writer.delete_path(result.path)
+    if result.error:
+        names.forget(result.path)
+        report.skipped.append(Skipped(result.path, result.error))
+        return False
+    names.record(result.path, result.key, result.names)
+    names.resolve(result.path, result.paragraphs)
+    writer.add(result.paragraphs, result.key)
+    return True
+
+
+def _write_renamed(
+    names: NameRegistry,
+    writer: IndexWriter,
+    report: ReindexReport,
+    entities: bool,
+    pool: cf.ProcessPoolExecutor | None,
+    workers: int,
+) -> None:
+    """Write again, from their source, the files whose actors' canonical names changed
+    because of what this run added or removed (a full name seen after its short form
+    was written, a second person with the same surname...)."""
+    for _ in range(RENAME_ROUNDS):
+        stale = names.stale_paths()
+        if not stale:
+            return
+        # An engine may delete only what was committed, and this run may have added these.
+        names.commit()
+        writer.commit()
+        _count_rejected(report, writer)
+        sources, problems = find_files(stale)
+        for problem in problems:  # gone or unreadable since the run began
+            writer.delete_path(problem.path)
+            names.forget(problem.path)
+            report.skipped.append(Skipped(problem.path, problem.reason))
+        for result in _process_all(sources, entities, pool, workers):
+            report.files_renamed += 1
+            _write_result(result, writer, names, report, replace=True)
 
 
 def _count_rejected(report: ReindexReport, writer: IndexWriter) -> None:
@@ -461,6 +579,9 @@ class _AnnouncingWriter:
 
     def source_keys(self) -> dict[str, str]:
         return self.writer.source_keys()
+
+    def state_file(self, name: str) -> Path | None:
+        return self.writer.state_file(name)
 
     def expect(self, files: int, size: int) -> None:
         self.writer.expect(files, size)

@@ -16,6 +16,9 @@ MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
 MAX_FUZZY_EDITS = 2
 MIN_PREFIX_CHARS = 2
+# A prefix or wildcard (``res*``) matches every word it expands to; its relevance is
+# computed from the most frequent of them, at most this many (``parsed`` says so).
+MAX_PREFIX_TERMS = 64
 MAX_PHRASE_SLOP = 1000  # "a b"~N: larger N is read as this (the whole of any paragraph)
 PHRASE_BOOST = 3.0
 TITLE_BOOST = 2.0
@@ -39,7 +42,7 @@ MAX_SUGGEST_CHARS = MAX_FILTER_CHARS  # a prefix of a name that can be a filter 
 
 # Web requests (query-string values longer than the parameter's own limit are refused)
 MAX_PARAM_CHARS = MAX_QUERY_CHARS
-MAX_BODY_BYTES = 64 * 1024  # the app answers GET only
+MAX_BODY_BYTES = 64 * 1024  # form bodies of the writes (saved searches, login)
 
 # Enumerations (the values are the models' types: ``SortOrder``, ``FacetName``)
 SORTS: tuple[str, ...] = get_args(SortOrder)
@@ -81,14 +84,30 @@ RELATED_SORTS = ("lift", "count")
 DEFAULT_RELATED_LIMIT = 20
 MAX_RELATED_LIMIT = 100
 DEFAULT_RELATED_MIN_COUNT = 2
+MAX_RELATED_MIN_COUNT = 1_000_000_000
 RELATED_CANDIDATES = 1000  # most frequent values among the hits whose lift is computed
 EXPORT_FORMATS = ("csv", "ndjson")
+TIMELINE_FORMATS = ("json", "csv")  # /api/timeline and /api/timeline/compare
+CHART_MEASURES = ("count", "share")  # the search page's chart: bar heights
+EXPORT_CHUNK_BYTES = 64 * 1024  # an export is sent in pieces of about this size
+# The search page's "named with" panel: values shown, and below how many hits the
+# values named only once are shown too (with few hits every value is rare).
+RELATED_PANEL_LIMIT = 10
+RELATED_PANEL_ALL_BELOW = 20
 
 # Saved searches and alerts
 MAX_ID_FILTER = 1024  # paragraph ids one request may be restricted to
-SAVED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_SAVED_NAME_CHARS = 64
+# "\-", not a bare "-": the pattern is also an HTML form's (read with the v flag).
+SAVED_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{MAX_SAVED_NAME_CHARS - 1}}}")
+SAVED_NAME_RULE = (
+    f"1 to {MAX_SAVED_NAME_CHARS} letters, digits, '_', '-' or '.', starting with a letter or digit"
+)
 MAX_SAVED_SEARCHES = 1000
-FEED_ENTRIES = 50
+FEED_ENTRIES = 50  # newest matches in a feed, and on a saved search's page and GET
+
+# Access (``searchsvc serve --token``)
+MIN_TOKEN_CHARS = 16  # a shorter access token is refused: it could be guessed
 
 # Copies (searchsvc.copies, docs/duplicates.md). Signatures: changing the shingle size,
 # bands, rows or seed needs `reindex --full` (the index records them and dedupe refuses

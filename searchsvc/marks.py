@@ -65,6 +65,8 @@ class MatchSpec:
         """Return True when the analysed ``term`` matches a single-word part of the spec."""
         if term in self.terms:
             return True
+        if not (self.prefixes or self.patterns or self.fuzzy):
+            return False
         if any(term.startswith(p) for p in self.prefixes):
             return True
         if any(fnmatch.fnmatchcase(term, p) for p in self.patterns):

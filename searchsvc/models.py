@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 NOT_IN_API: dict[str, Any] = {"api": False}
 
@@ -127,6 +127,7 @@ class Place:
 
 
 EntityLabel = Literal["actor", "location"]
+ActorKind = Literal["person", "organisation"]
 
 
 @dataclass
@@ -135,6 +136,9 @@ class Entity:
 
     ``text`` is the mention as written and ``text == source[start:end]``; ``name`` is the
     canonical name stored in the index; ``place`` is set for resolved locations.
+    ``kind`` tells, for actors, whether the article names a person (the model or a title
+    says so for one of its mentions) or an organisation (the model says so); None when
+    only the alias table or the gazetteer named it.
     """
 
     text: str
@@ -143,6 +147,7 @@ class Entity:
     end: int
     name: str
     place: Place | None = None
+    kind: ActorKind | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the entity as a JSON-ready dict."""
@@ -329,7 +334,13 @@ class SearchPage:
     )
     took_ms: float = field(metadata=described("Time the search took, in milliseconds."))
     # Added by the search issue: how the query was understood and what it matched.
-    parsed: str = field(default="", metadata=described("The query as understood."))
+    parsed: str = field(
+        default="",
+        metadata=described(
+            "The query as understood (a broad prefix or wildcard also says how many of its "
+            "words it ranks by: the most frequent)."
+        ),
+    )
     matched: Literal["all", "any"] = field(
         default="all",
         metadata=described("all: hits have every word; any: none had all, hits have some."),
@@ -351,6 +362,22 @@ class SearchPage:
         default=0,
         metadata=described("With dedupe=1: matching copies folded into a hit.", minimum=0),
     )
+
+    @classmethod
+    def begin(cls, request: SearchRequest, query: str) -> SearchPage:
+        """Return the empty page an engine fills for ``request`` (``query``: the
+        cleaned query text)."""
+        return cls(
+            query=query,
+            request=request,
+            total=0,
+            page=request.page,
+            per_page=request.per_page,
+            hits=[],
+            facets={name: [] for name in get_args(FacetName)},
+            suggestion=None,
+            took_ms=0.0,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the page as a JSON-ready dict (the request is left out)."""
@@ -401,11 +428,17 @@ class TimelineBucket:
     (``count``) and articles, paragraphs indexed in the period (``total``) and
     ``share`` = count / total (0 when nothing is indexed then)."""
 
-    start: str
-    count: int
-    articles: int
-    total: int
-    share: float
+    start: str = field(metadata=described("First day of the period, YYYY-MM-DD.", format="date"))
+    count: int = field(metadata=described("Matching paragraphs dated in the period.", minimum=0))
+    articles: int = field(
+        metadata=described("Articles with a matching paragraph in the period.", minimum=0)
+    )
+    total: int = field(
+        metadata=described("Paragraphs indexed in the period (matching or not).", minimum=0)
+    )
+    share: float = field(
+        metadata=described("count / total (0 when nothing is indexed then).", minimum=0, maximum=1)
+    )
 
 
 @dataclass
@@ -413,11 +446,20 @@ class Timeline:
     """Attention over time for one query: buckets of one ``interval`` (``day``,
     ``week`` (starting Monday), ``month`` or ``year``), gaps filled with zeros."""
 
-    interval: str
-    buckets: list[TimelineBucket]
-    undated: int
-    query: str = ""
-    counted: Literal["paragraphs", "stories"] = "paragraphs"
+    interval: str = field(
+        metadata=described("Period of each bucket: day, week (from Monday), month or year.")
+    )
+    buckets: list[TimelineBucket] = field(
+        metadata=described("One per period, oldest first, from the first to the last hit's.")
+    )
+    undated: int = field(
+        metadata=described("Matching paragraphs without a date (in no bucket).", minimum=0)
+    )
+    query: str = field(default="", metadata=described("The query, as given."))
+    counted: Literal["paragraphs", "stories"] = field(
+        default="paragraphs",
+        metadata=described("What the buckets count: paragraphs, or stories (dedupe=1)."),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the timeline as a JSON-ready dict."""
@@ -425,24 +467,50 @@ class Timeline:
 
 
 @dataclass
+class TimelineComparison:
+    """The timelines of several queries (shared filters) over the same buckets."""
+
+    interval: str = field(metadata=described("Period of each bucket (the same for all)."))
+    series: list[Timeline] = field(
+        metadata=described("One timeline per query, in the order asked, with equal buckets.")
+    )
+
+
+@dataclass
 class RelatedValue:
     """A value named in the matching paragraphs: ``count`` of them, ``share`` of the
     hits, and ``lift`` = share among the hits / share in the whole index."""
 
-    value: str
-    count: int
-    share: float
-    lift: float
+    value: str = field(metadata=described("The actor or place name."))
+    count: int = field(metadata=described("Matching paragraphs naming it.", minimum=1))
+    share: float = field(
+        metadata=described("count / matching paragraphs.", minimum=0, maximum=1)
+    )
+    lift: float = field(
+        metadata=described(
+            "share / (its share of all paragraphs): above 1 when the hits name it more "
+            "than the index does.",
+            minimum=0,
+        )
+    )
 
 
 @dataclass
 class Related:
     """The values of ``field`` most named with the query's hits."""
 
-    field: str
-    values: list[RelatedValue]
-    matched: int = 0
-    counted: Literal["paragraphs", "stories"] = "paragraphs"
+    # dataclasses.field in full: the first field's name hides it in the class body.
+    field: str = dataclasses.field(metadata=described("actors or locations."))
+    values: list[RelatedValue] = dataclasses.field(
+        metadata=described("The values, by lift or by count (as asked).")
+    )
+    matched: int = dataclasses.field(
+        default=0, metadata=described("Matching paragraphs (what share is of).", minimum=0)
+    )
+    counted: Literal["paragraphs", "stories"] = dataclasses.field(
+        default="paragraphs",
+        metadata=described("What counts and matched count: paragraphs, or stories (dedupe=1)."),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the answer as a JSON-ready dict."""
@@ -610,3 +678,91 @@ class Copies:
     def to_dict(self) -> dict[str, Any]:
         """Return the answer as a JSON-ready dict."""
         return asdict(self)
+
+
+# -- saved searches (/api/saved) ------------------------------------------------------
+
+
+@dataclass
+class SavedParams:
+    """The search a saved search runs (the SearchRequest fields it keeps)."""
+
+    q: str = field(metadata=described("The query."))
+    actors: list[str] = field(metadata=described("Actor filters (the actor parameter)."))
+    locations: list[str] = field(metadata=described("Location filters (location)."))
+    sources: list[str] = field(metadata=described("Source filters (source)."))
+    date_from: str | None = field(metadata=described("Inclusive start date (from)."))
+    date_to: str | None = field(metadata=described("Inclusive end date (to)."))
+    sort: SortOrder = field(metadata=described("Result order (sort)."))
+    collapse: bool = field(metadata=described("At most one paragraph per article (collapse)."))
+    expand_locations: bool = field(
+        metadata=described("Locations also match places in that country (expand).")
+    )
+
+
+@dataclass
+class SavedInfo:
+    """A saved search: its name, the search it runs, and its matches so far."""
+
+    name: str = field(metadata=described("Its name (letters, digits, _ . -)."))
+    params: SavedParams = field(metadata=described("The search it runs."))
+    search: str = field(
+        metadata=described(
+            "The same search as a query string: /api/search?{search} runs it, "
+            "PUT /api/saved/{name}?{search} saves it again."
+        )
+    )
+    created: str = field(metadata=described("When it was first saved, ISO 8601."))
+    updated: str = field(metadata=described("When it was last saved or renamed."))
+    seen_at: str | None = field(metadata=described("When its matches were last marked seen."))
+    new: int = field(
+        metadata=described("Matches recorded since it was last seen.", minimum=0)
+    )
+    total: int = field(metadata=described("Matches recorded in all.", minimum=0))
+    problem: str | None = field(
+        metadata=described("Why its search cannot run (else null): it is kept, not matched.")
+    )
+    feed: str = field(metadata=described("Path of its Atom feed (/feeds/{name}.atom)."))
+
+
+@dataclass
+class Match:
+    """A paragraph a saved search matched when a reindex added it, as recorded then."""
+
+    id: str = field(metadata=described("Paragraph id: article id, #, position."))
+    article_id: str = field(metadata=described("Id of the article."))
+    title: str = field(metadata=described("Headline of the article."))
+    source: str | None = field(metadata=described("Source of the article."))
+    date: str | None = field(metadata=described("Publication date, ISO 8601."))
+    url: str | None = field(metadata=described("Link to the original article."))
+    position: int = field(metadata=described("Place of the paragraph in its article.", minimum=0))
+    text: str = field(metadata=described("The paragraph, plain text."))
+    highlight: str = field(metadata=described("HTML-escaped paragraph; its only tags are <mark>."))
+    actors: list[str] = field(metadata=described("People and organisations named."))
+    locations: list[Place] = field(metadata=described("Places named."))
+    matched_at: str = field(metadata=described("When it was matched, ISO 8601."))
+    new: bool = field(metadata=described("True when matched since the search was last seen."))
+
+
+@dataclass
+class SavedDetail(SavedInfo):
+    """A saved search with its newest matches."""
+
+    matches: list[Match] = field(
+        default_factory=list, metadata=described("Its newest matches, newest first.")
+    )
+
+
+@dataclass
+class SavedList:
+    """Every saved search, by name."""
+
+    saved: list[SavedInfo] = field(metadata=described("The saved searches, by name."))
+    limit: int = field(metadata=described("How many saved searches may be kept.", minimum=1))
+
+
+@dataclass
+class Deleted:
+    """A saved search was deleted, with its recorded matches."""
+
+    deleted: str = field(metadata=described("The name of the deleted saved search."))

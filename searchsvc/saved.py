@@ -18,17 +18,19 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from . import limits
-from .engine import is_cluster_location
-from .errors import BadQuery, NotFound
+from .engine import SearchEngine, is_cluster_location
+from .errors import BadQuery, Conflict, IndexMissing, NotFound, StoreUnavailable
 from .models import SearchRequest
+from .query import parse_query
+from .request import validate
 
 DB_NAME = "saved-searches.sqlite3"
 # The request fields a saved search keeps (what a user sets; never page or ids).
@@ -106,10 +108,7 @@ class SavedMatch:
 def check_name(name: str) -> str:
     """Return ``name`` if it is a valid saved-search name; else raise BadQuery."""
     if not isinstance(name, str) or not limits.SAVED_NAME.fullmatch(name):
-        raise BadQuery(
-            "a saved search name is 1 to 64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit"
-        )
+        raise BadQuery(f"a saved search name is {limits.SAVED_NAME_RULE}")
     return name
 
 
@@ -117,6 +116,33 @@ def params_of(request: SearchRequest) -> dict[str, Any]:
     """Return the fields of ``request`` a saved search keeps."""
     values = asdict(request)
     return {name: values[name] for name in SAVED_FIELDS}
+
+
+def problem_of(request: SearchRequest) -> str | None:
+    """Return why ``request`` cannot be searched (its limits, dates or query, checked
+    without an index), or None when it can."""
+    try:
+        validate(request)
+        parse_query(request.q, request.expand_locations)
+    except BadQuery as exc:
+        return str(exc)
+    return None
+
+
+def save(
+    store: SavedStore, engine: SearchEngine, name: str, request: SearchRequest
+) -> SavedSearch:
+    """Save ``request`` as ``name`` in ``store`` and return it, after checking that it
+    can run now rather than at the next reindex: BadQuery for a bad name, an empty
+    search, a query or filter the engine refuses (an index not built yet is no
+    reason to refuse)."""
+    check_name(name)
+    problem = problem_of(request)
+    if problem:
+        raise BadQuery(problem)
+    with suppress(IndexMissing):
+        engine.search(replace(request, page=1, per_page=1))
+    return store.put(name, request)
 
 
 def default_path(location: str) -> Path:
@@ -150,13 +176,16 @@ class SavedStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=10)
         except (OSError, sqlite3.Error) as exc:
-            raise BadQuery(f"cannot open the saved searches at {self.path}: {exc}") from None
+            message = f"cannot open the saved searches at {self.path}: {exc}"
+            raise StoreUnavailable(message) from None
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(_SCHEMA)
             with self._lock, conn:
                 yield conn
+        except sqlite3.Error as exc:  # locked past the timeout, disk full, damaged file
+            raise StoreUnavailable(f"cannot use the saved searches at {self.path}: {exc}") from None
         finally:
             conn.close()
 
@@ -206,13 +235,13 @@ class SavedStore:
                 raise NotFound(f"no saved search {name!r}")
 
     def rename(self, name: str, new_name: str) -> SavedSearch:
-        """Rename ``name`` to ``new_name`` (matches follow); raises NotFound, or
-        BadQuery when ``new_name`` is taken."""
+        """Rename ``name`` to ``new_name`` (matches follow); raises NotFound, BadQuery
+        for a bad name, or Conflict when ``new_name`` is taken."""
         self.get(name)
         check_name(new_name)
         with self._db(write=True) as db:
             if db.execute("SELECT 1 FROM saved WHERE name = ?", (new_name,)).fetchone():
-                raise BadQuery(f"a saved search {new_name!r} exists already")
+                raise Conflict(f"a saved search {new_name!r} exists already")
             if not db.execute(
                 "UPDATE saved SET name = ?, updated = ? WHERE name = ?", (new_name, _now(), name)
             ).rowcount:

@@ -51,7 +51,7 @@ def test_feed_is_atom_with_one_entry_per_match(tmp_path):
     assert entry.find("a:published", NS).text == "2023-11-06T00:00:00Z"
     content = entry.find("a:content", NS)
     assert content.get("type") == "html"
-    assert "<mark>ceasefire</mark>" in content.text
+    assert "<mark><strong>ceasefire</strong></mark>" in content.text
     assert {c.get("term") for c in entry.findall("a:category", NS)} == {"Hamas", "Doha"}
     assert root.find("a:updated", NS).text.endswith("Z")
 

@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query
 from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
-from whoosh.support.charset import accent_map
 
 from searchsvc.engines.whoosh import analysis
 from searchsvc.engines.whoosh.search import WhooshSearchBackend
@@ -42,7 +41,7 @@ def test_query_words_follow_the_index_analysis():
 
 
 def _index_fold(text: str) -> str:
-    return text.lower().translate(accent_map)
+    return " ".join(analysis.name_terms(text)[0])
 
 
 def test_query_folding_gives_the_index_terms():
@@ -53,14 +52,15 @@ def test_query_folding_gives_the_index_terms():
             assert _index_fold(fold(char)) == _index_fold(char), hex(code)
     # And the same letters for the accents names are written with.
     for code in range(0xC0, 0x180):
-        assert fold(chr(code)) == _index_fold(chr(code)), hex(code)
+        if chr(code).isalpha():
+            assert fold(chr(code)) == _index_fold(chr(code)), hex(code)
 
 
 def test_words_are_stemmed_in_text_and_kept_in_names():
     assert whoosh("Talks") == query.Or([query.Term("title", "talk"), query.Term("text", "talk")])
     assert whoosh("actor:Talks") == query.Term("actor_terms", "talks")
     assert whoosh("İstanbul") == query.Or(
-        [query.Term("title", "i̇stanbul"), query.Term("text", "i̇stanbul")]
+        [query.Term("title", "istanbul"), query.Term("text", "istanbul")]
     )
 
 

@@ -234,3 +234,16 @@ def test_cli_timeline_related_and_export(tmp_path):
     assert meta["query"] == "stock" and meta["rows"] == 25 and meta["index_version"]
     out = runner.invoke(main, ["timeline", "x", "--interval", "hour", "--index", str(folder)])
     assert out.exit_code == 2
+
+
+def test_whole_index_day_counts_first_on_a_fresh_reader_do_not_deadlock(tmp_path):
+    import threading
+
+    folder = build_sample_index(tmp_path / "ix")
+    fresh = open_engine(str(folder)).reader()
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(fresh.day_counts(None)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert answers, "day_counts(None) before any search hung (a memo's build took its lock)"
+    assert answers[0].matched == len(sample_paragraphs())

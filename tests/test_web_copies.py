@@ -1,9 +1,15 @@
 """Copies in the web app and the JSON API: dedupe on /api/search and the search page,
 /api/copies and the copies page with differences marked, /api/similar and the similar
-page, the article view naming its copies, and an index made before copies."""
+page, the article view naming its copies, dedupe on the analyst views (timeline,
+compare, related, export and the page's chart and downloads), and an index made before
+copies."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -100,3 +106,75 @@ def test_an_index_made_before_copies_answers_dedupe_with_409_and_shows_articles(
     data = client.get(f"/api/articles/{article_id}").get_json()
     assert data["copies"] is None and data["paragraphs"]
     assert client.get(f"/article/{article_id}").status_code == 200
+
+
+def test_api_timeline_and_compare_with_dedupe_count_stories_on_their_first_day(client):
+    data = client.get(f"/api/timeline?{MARCH}&interval=day&dedupe=1").get_json()
+    validate(data, "Timeline")
+    assert data["counted"] == "stories"
+    counts = {b["start"]: b["count"] for b in data["buckets"] if b["count"]}
+    assert counts == {"2024-03-04": 6, "2024-03-05": 2, "2024-03-06": 1, "2024-03-11": 2}
+    plain = client.get(f"/api/timeline?{MARCH}&interval=day").get_json()
+    assert plain["counted"] == "paragraphs"
+    assert sum(b["count"] for b in plain["buckets"]) == sum(len(p) for p in FILES.values())
+    compared = client.get(
+        "/api/timeline/compare?q=harbour&q=union&interval=day&dedupe=1"
+    ).get_json()
+    assert [s["counted"] for s in compared["series"]] == ["stories", "stories"]
+    union = {b["start"]: b["count"] for b in compared["series"][1]["buckets"] if b["count"]}
+    # a1#2 (its three copies folded) and e5#2; the follow-up f6#2 names the union too.
+    assert union == {"2024-03-04": 2, "2024-03-11": 1}
+    plain = client.get("/api/timeline/compare?q=harbour&q=union&interval=day").get_json()
+    assert sum(b["count"] for b in plain["series"][1]["buckets"]) == 6
+
+
+def test_api_related_with_dedupe_says_it_counts_stories(client):
+    data = client.get(f"/api/related?{MARCH}&field=actors&dedupe=1").get_json()
+    validate(data, "Related")
+    assert data["counted"] == "stories" and data["matched"] == len(CLUSTERS) + 7
+    assert client.get(f"/api/related?{MARCH}&field=actors").get_json()["counted"] == "paragraphs"
+
+
+def test_api_export_with_dedupe_has_one_row_per_story_and_the_copy_columns(client):
+    response = client.get(f"/api/export?{MARCH}&sort=oldest&dedupe=1")
+    assert response.status_code == 200 and response.headers["X-Searchsvc-Dedupe"] == "1"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True)[1:])))
+    assert len(rows) == int(response.headers["X-Searchsvc-Rows"]) == len(CLUSTERS) + 7
+    by_id = {r["id"]: r for r in rows}
+    assert (by_id["a1#2"]["cluster"], by_id["a1#2"]["copies"]) == ("a1#2", "3")
+    assert by_id["a1#2"]["copy_sources"] == "2" and by_id["e5#1"]["copies"] == "0"
+    plain = client.get(f"/api/export?{MARCH}&format=ndjson")
+    assert plain.headers["X-Searchsvc-Dedupe"] == "0"
+    lines = plain.get_data(as_text=True).splitlines()
+    assert len(lines) == sum(len(p) for p in FILES.values())
+    assert "copies" not in json.loads(lines[0])
+
+
+def test_the_search_page_with_dedupe_charts_stories_and_downloads_them(client):
+    page = client.get(f"/?{MARCH}&dedupe=1").get_data(as_text=True)
+    assert "Matching stories per" in page and ">Stories<" in page
+    downloads = re.findall(r'href="(/api/export\?[^"]+)"', page)
+    chart_csv = re.findall(r'href="(/api/timeline\?[^"]+)"', page)
+    assert downloads and chart_csv
+    assert all("dedupe=1" in link for link in downloads + chart_csv)
+    plain = client.get(f"/?{MARCH}").get_data(as_text=True)
+    assert "Matching paragraphs per" in plain and "Matching stories" not in plain
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/timeline?q=glacier&dedupe=1",
+        "/api/timeline/compare?q=glacier&q=ice&dedupe=1",
+        "/api/related?q=glacier&dedupe=1",
+        "/api/export?q=glacier&dedupe=1",
+    ],
+)
+def test_the_views_of_an_index_made_before_copies_answer_dedupe_with_409(tmp_path, path):
+    folder = tmp_path / "legacy"
+    shutil.copytree(LEGACY_INDEX, folder, symlinks=True)
+    client = create_app({"INDEX_DIR": str(folder)}).test_client()
+    response = client.get(path)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "reindex_needed"
+    assert client.get(path.replace("&dedupe=1", "")).status_code == 200

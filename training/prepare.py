@@ -19,7 +19,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,49 +26,13 @@ import spacy
 from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
 
-from searchsvc.entities.evaluation import read_conll_spans
-
-_MARK = re.compile(r"\[([^\]]+)\]\((PER|ORG|LOC|MISC)\)")
-
-
-def parse_marked(line: str) -> tuple[str, list[tuple[int, int, str]]]:
-    """Turn one ``[text](LABEL)`` marked-up line into (plain text, char spans)."""
-    out: list[str] = []
-    spans: list[tuple[int, int, str]] = []
-    pos = 0
-    last = 0
-    for m in _MARK.finditer(line):
-        plain = line[last : m.start()]
-        out.append(plain)
-        pos += len(plain)
-        out.append(m.group(1))
-        spans.append((pos, pos + len(m.group(1)), m.group(2)))
-        pos += len(m.group(1))
-        last = m.end()
-    out.append(line[last:])
-    return "".join(out), spans
+from searchsvc.entities.evaluation import read_conll_spans, read_marked_spans
 
 
 def read_extra(directory: Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
-    """Yield (text, spans) documents from the marked-up extra files."""
+    """Yield (text, spans) documents from the marked-up extra files, file by file."""
     for path in sorted(directory.glob("*.txt")):
-        block: list[str] = []
-        for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
-            line = raw.strip()
-            if line.startswith("#"):
-                continue
-            if line:
-                block.append(line)
-                continue
-            if block:
-                texts, spans, off = [], [], 0
-                for sent in block:
-                    t, s = parse_marked(sent)
-                    spans.extend((a + off, b + off, lab) for a, b, lab in s)
-                    texts.append(t)
-                    off += len(t) + 1
-                yield "\n".join(texts), spans
-                block = []
+        yield from read_marked_spans(path)
 
 
 def make_doc(nlp: spacy.language.Language, text: str, spans: list) -> Doc:

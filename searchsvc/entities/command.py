@@ -54,18 +54,27 @@ def _entity_row(par: int, ent: Entity) -> dict[str, object]:
     "--eval",
     "eval_path",
     type=click.Path(exists=True, dir_okay=False),
-    help="Score a CoNLL-2003 file (entity level, exact span) instead.",
+    help="Score a labelled file instead: CoNLL-2003, or [mention](LABEL) marked-up sentences "
+    "(entity level, exact span).",
 )
+@click.option("--errors", is_flag=True, help="With --eval: also list every miss and false hit.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def entities_command(source: str | None, eval_path: str | None, as_json: bool) -> None:
+def entities_command(
+    source: str | None, eval_path: str | None, errors: bool, as_json: bool
+) -> None:
     """Print the actors and locations in SOURCE (a file path, '-' for stdin, or text).
 
     With --eval FILE, print precision/recall/F1 for actors and locations and the speed.
     """
-    from searchsvc.entities import annotate_article, evaluate_conll
+    from searchsvc.entities import annotate_article
+    from searchsvc.entities.evaluation import EvalError, evaluate_conll
 
     if eval_path:
-        scores = evaluate_conll(eval_path)
+        found: list[EvalError] | None = [] if errors else None
+        scores = evaluate_conll(eval_path, found)
+        if found:
+            for err in found:
+                click.echo(f"{err.kind:7} {err.label:9} {err.text!r:34} | {err.line}")
         if as_json:
             click.echo(json.dumps(scores, indent=2))
             return

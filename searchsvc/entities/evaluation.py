@@ -1,9 +1,17 @@
-"""Scoring the extractor on CoNLL-2003 style files (entity level, exact span)."""
+"""Scoring the extractor on labelled text (entity level, exact span).
+
+Two formats are read: CoNLL-2003 files (one token per line, IOB tags) and our marked-up
+sentences (``[Antony Blinken](PER) met [Hakan Fidan](PER) in [Ankara](LOC).``, one
+sentence per line, blank line between documents, ``#`` comments), the format of
+``training/extra/`` and ``eval/modern_news/``.
+"""
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 GOLD_MAP = {"PER": "actor", "ORG": "actor", "LOC": "location"}
@@ -71,13 +79,69 @@ def _document_spans(
     return "".join(pieces), spans
 
 
-def read_conll_documents(path: str | Path) -> Iterator[tuple[str, set[tuple[int, int, str]]]]:
-    """Yield (text, gold spans) per document: sentences joined by "\\n", tokens by " ".
+_MARK = re.compile(r"\[([^\]]+)\]\((PER|ORG|LOC|MISC)\)")
+
+
+def parse_marked(line: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Return (plain text, [(start, end, label)]) of one ``[text](LABEL)`` marked-up line."""
+    out: list[str] = []
+    spans: list[tuple[int, int, str]] = []
+    pos = last = 0
+    for m in _MARK.finditer(line):
+        plain = line[last : m.start()]
+        out.append(plain)
+        pos += len(plain)
+        out.append(m.group(1))
+        spans.append((pos, pos + len(m.group(1)), m.group(2)))
+        pos += len(m.group(1))
+        last = m.end()
+    out.append(line[last:])
+    return "".join(out), spans
+
+
+def read_marked_spans(path: str | Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """Yield (text, spans) per document of a marked-up file: its sentences joined by "\\n".
+
+    Spans are (start, end, CoNLL label) character offsets into the text.
+    """
+    block: list[str] = []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for raw in [*lines, ""]:
+        line = raw.strip()
+        if line.startswith("#"):
+            continue
+        if line:
+            block.append(line)
+            continue
+        if block:
+            texts: list[str] = []
+            spans: list[tuple[int, int, str]] = []
+            offset = 0
+            for sentence in block:
+                text, found = parse_marked(sentence)
+                spans.extend((a + offset, b + offset, lab) for a, b, lab in found)
+                texts.append(text)
+                offset += len(text) + 1
+            yield "\n".join(texts), spans
+            block = []
+
+
+def is_marked_file(path: str | Path) -> bool:
+    """Return whether ``path`` holds marked-up sentences rather than CoNLL columns."""
+    with Path(path).open(encoding="utf-8", errors="replace") as fh:
+        return _MARK.search(fh.read(65536)) is not None
+
+
+def read_labelled_documents(
+    path: str | Path,
+) -> Iterator[tuple[str, set[tuple[int, int, str]]]]:
+    """Yield (text, gold spans) per document of a CoNLL or marked-up file.
 
     Gold spans are (start, end, label) with label "actor" (PER, ORG) or "location" (LOC);
     MISC is left out.
     """
-    for text, spans in read_conll_spans(path):
+    reader = read_marked_spans if is_marked_file(path) else read_conll_spans
+    for text, spans in reader(path):
         yield text, {(s, e, GOLD_MAP[lab]) for s, e, lab in spans if lab in GOLD_MAP}
 
 
@@ -88,13 +152,41 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def evaluate_conll(path: str | Path) -> dict[str, float]:
-    """Return precision, recall and F1 for actors and locations on a CoNLL file.
+@dataclass(frozen=True)
+class EvalError:
+    """One scoring difference: a gold entity ``missed`` or a ``false`` prediction."""
 
-    Each whole document goes through ``extract_entities`` (sentences joined by "\\n",
-    tokens by single spaces); matches are exact (start, end, label). The dict has keys
+    kind: str  # "missed" or "false"
+    label: str  # "actor" or "location"
+    text: str
+    line: str  # the sentence it is in
+
+
+def _line_of(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def evaluate_conll(path: str | Path, errors: list[EvalError] | None = None) -> dict[str, float]:
+    """Return precision, recall and F1 for actors and locations on a labelled file.
+
+    The file is CoNLL-2003 or marked-up sentences (``is_marked_file``). Each whole
+    document goes through ``extract_entities`` (sentences joined by "\\n"; CoNLL tokens
+    by single spaces); matches are exact (start, end, label). The dict has keys
     ``actor_precision``, ``actor_recall``, ``actor_f1``, the same for ``location``,
     ``documents``, ``paragraphs`` (sentences), ``seconds`` and ``paragraphs_per_sec``.
+    """
+    return evaluate_documents(read_labelled_documents(path), errors)
+
+
+def evaluate_documents(
+    documents: Iterable[tuple[str, set[tuple[int, int, str]]]],
+    errors: list[EvalError] | None = None,
+) -> dict[str, float]:
+    """Return the scores of ``evaluate_conll`` for (text, gold spans) documents.
+
+    With ``errors``, every missed gold entity and every false prediction is appended to it.
     """
     from searchsvc.entities import extract_entities, get_nlp
 
@@ -106,13 +198,22 @@ def evaluate_conll(path: str | Path) -> dict[str, float]:
     counts = {lab: [0, 0, 0] for lab in ("actor", "location")}
     n_docs = n_sents = 0
     elapsed = 0.0
-    for text, gold in read_conll_documents(path):
+    for text, gold in documents:
         n_docs += 1
         n_sents += text.count("\n") + 1
         t0 = time.perf_counter()
         ents = extract_entities(text)
         elapsed += time.perf_counter() - t0
         pred = {(e.start, e.end, e.label) for e in ents}
+        if errors is not None:
+            errors.extend(
+                EvalError("missed", lab, text[a:b], _line_of(text, a))
+                for a, b, lab in sorted(gold - pred)
+            )
+            errors.extend(
+                EvalError("false", lab, text[a:b], _line_of(text, a))
+                for a, b, lab in sorted(pred - gold)
+            )
         for lab, c in counts.items():
             g = {x for x in gold if x[2] == lab}
             p = {x for x in pred if x[2] == lab}

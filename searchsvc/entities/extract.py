@@ -21,7 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from searchsvc.entities.known_names import find_names, lookup
 from searchsvc.entities.normalize import clean_display, name_key
+from searchsvc.entities.ops import one_blas_thread
 from searchsvc.entities.places import PlaceQuery, inside, readings, resolve_places
 from searchsvc.entities.resources import (
     abbreviations,
@@ -54,6 +56,7 @@ RULES: dict[str, bool] = {
     "titles": True,  # "Secretary of State Antony Blinken": the name after a title is a person
     "countries": True,  # a country name the model calls ORG/PER is a location
     "qualifiers": True,  # "Glasgow, Ky.": the region after "City, " qualifies the city
+    "names": True,  # the names list (data/names.tsv): add missed names, correct labels
 }
 
 # Capitalised titles that reliably precede a person's name (case-sensitive).
@@ -237,10 +240,14 @@ def get_nlp() -> Any:
             )
         import spacy
 
+        from searchsvc.entities.ops import use_blas_ops
+
         try:
-            _NLP = spacy.load(path)
+            nlp = spacy.load(path)
         except Exception as exc:  # spaCy raises many types for a damaged model folder
             raise SearchsvcError(f"cannot load the entity model at {path}: {exc}") from exc
+        use_blas_ops(nlp)
+        _NLP = nlp
     return _NLP
 
 
@@ -401,9 +408,12 @@ def _display_case(display: str) -> str:
     )
 
 
-def _make_mention(text: str, start: int, end: int, raw: str) -> Mention | None:
-    """Build a Mention for ``text[start:end]`` with label ``raw``; None if rejected."""
-    if RULES["trim"]:
+def _make_mention(text: str, start: int, end: int, raw: str, trim: bool = True) -> Mention | None:
+    """Build a Mention for ``text[start:end]`` with label ``raw``; None if rejected.
+
+    ``trim=False`` keeps the span as given (a names-list name is exact: "Ben & Jerry's").
+    """
+    if trim and RULES["trim"]:
         start, end = _trim(text, start, end, raw)
     surface = text[start:end]
     if not _acceptable(surface):
@@ -466,8 +476,11 @@ def _hyphen_parts(text: str, start: int, end: int, need_all: bool = False) -> li
             continue
         key = name_key(part)
         alias = aliases().get(key)
+        listed = lookup(part) if RULES["names"] and len(parts) > 1 else None
         if alias is not None and alias.label:
             raw = "LOC" if alias.label == "location" else "ORG"
+        elif listed is not None and listed.add and listed.label in ("PER", "ORG"):
+            raw = listed.label  # "Pfizer-BioNTech": Pfizer, BioNTech
         elif any(
             c.exact and (c.kind in ("country", "region") or (need_all and c.population >= 100_000))
             for c in gazetteer().get(key, ())
@@ -539,11 +552,16 @@ def _caps_lines(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
-        letters = [ch for ch in line if ch.isalpha()]
-        if len(letters) >= 4 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
-            out.append((pos, pos + len(line)))
+        # quick no: a fifth or more of the line in ASCII lower case cannot be a caps line
+        if 5 * (len(line) - len(line.translate(_DELETE_ASCII_LOWER))) < len(line):
+            letters = [ch for ch in line if ch.isalpha()]
+            if len(letters) >= 4 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
+                out.append((pos, pos + len(line)))
         pos += len(line) + 1
     return out
+
+
+_DELETE_ASCII_LOWER = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
 
 
 @lru_cache(maxsize=1)
@@ -642,6 +660,8 @@ def paragraph_mentions(text: str, docs: Iterable[tuple[int, Any]]) -> list[Menti
                 mentions.extend(_hyphen_parts(text, s, e))
     if RULES["titles"]:
         mentions = _title_persons(text[:MAX_TEXT_CHARS], mentions, taken)
+    if RULES["names"]:
+        mentions = _listed_names(text[:MAX_TEXT_CHARS], mentions, taken)
     if RULES["dictionary"]:
         mentions.extend(_dictionary_mentions(text[:MAX_TEXT_CHARS], taken))
     mentions.sort(key=lambda m: m.start)
@@ -706,6 +726,60 @@ def _place_qualifiers(text: str, mentions: list[Mention]) -> list[Mention]:
     if added:
         mentions = sorted(mentions + added, key=lambda x: x.start)
     return mentions
+
+
+def _listed_names(
+    text: str, mentions: list[Mention], taken: list[tuple[int, int]]
+) -> list[Mention]:
+    """Apply the names list to one paragraph's mentions and return them.
+
+    A listed name the model marked exactly gets the list's label (MISC: dropped); one
+    that covers whatever the model saw there (parts of it, or nothing) replaces that, if
+    the list says to add it; one inside a longer model span, or crossing one, leaves the
+    model's reading alone. ``taken`` (the model's raw spans) gains the names added.
+    """
+    hits = find_names(text.translate(_fold_table()), _caps_lines(text))
+    for hit in hits:
+        s, e, listed = hit.start, hit.end, hit.name
+        inside = [m for m in mentions if m.start < e and s < m.end]
+        exact = next((m for m in inside if m.start == s and m.end == e), None)
+        if exact is not None:
+            if exact.forced or not _relabel_ok(text, exact, listed.label):
+                continue
+        elif (s, e) in taken and not (listed.add and listed.label in ("PER", "ORG")):
+            continue  # the model read exactly this as MISC ("Arctic island")
+        elif not listed.add or not all(
+            s <= ts and te <= e for ts, te in taken if ts < e and s < te
+        ):
+            continue  # a fix-only name, or the model's span reaches beyond the name
+        elif not all(s <= m.start and m.end <= e for m in inside):
+            continue
+        mentions = [m for m in mentions if not (m.start < e and s < m.end)]
+        taken.append((s, e))
+        if listed.label == "MISC":
+            continue
+        new = _make_mention(text, s, e, listed.label, trim=False)
+        if new is not None:
+            new.raw = "PER" if listed.label == "PER" else "DICT"
+            mentions.append(new)
+    return mentions
+
+
+def _relabel_ok(text: str, mention: Mention, label: str) -> bool:
+    """Return whether the names list's ``label`` should replace the model's reading of
+    ``mention``: not when it says the same, and a place stays a place where the name is
+    also a sizeable place ("Liverpool"; not the village of Pemex) or reads as one ("the
+    Amazon")."""
+    if label == mention.raw:
+        return False
+    if label == "MISC" or mention.label != "location" or label == "LOC":
+        return True
+    if text[max(0, mention.start - 4) : mention.start] == "the ":
+        return False
+    return not any(
+        c.exact and (c.kind != "city" or c.population >= 100_000)
+        for c in gazetteer().get(mention.key, ())
+    )
 
 
 def _title_persons(
@@ -842,6 +916,7 @@ def resolve_article(
         for m in flat:
             m.name = forms[name_key(m.name)].most_common(1)[0][0]
     _resolve_places(flat)
+    kinds = _actor_kinds(flat)
     return [
         [
             Entity(
@@ -851,11 +926,27 @@ def resolve_article(
                 m.end,
                 m.name,  # type: ignore[arg-type]
                 m.place if m.label == "location" else None,
+                kinds.get(m.name) if m.label == "actor" else None,
             )
             for m in ms
         ]
         for ms in paragraph_mentions_list
     ]
+
+
+def _actor_kinds(mentions: list[Mention]) -> dict[str, str]:
+    """Return what the article says each actor name is: "person" when the model (or a
+    title) calls one of its mentions a person, else "organisation" when the model calls
+    one an organisation; names only the dictionary pass found are left out."""
+    kinds: dict[str, str] = {}
+    for m in mentions:
+        if m.label != "actor":
+            continue
+        if m.raw == "PER":
+            kinds[m.name] = "person"
+        elif m.raw in ("ORG", "LOC"):
+            kinds.setdefault(m.name, "organisation")
+    return kinds
 
 
 # --------------------------------------------------------------------------- driving
@@ -930,8 +1021,16 @@ def _annotate_in_process(
                 if not emitted:
                     yield "", (ai, pi, 0)
 
-    docs_iter = nlp.pipe(chunk_stream(), as_tuples=True, batch_size=batch_size)
+    with one_blas_thread():
+        yield from _annotate_docs(
+            nlp.pipe(chunk_stream(), as_tuples=True, batch_size=batch_size), sizes
+        )
 
+
+def _annotate_docs(
+    docs_iter: Iterator[tuple[Any, tuple[int, int, int]]], sizes: dict[int, list[str]]
+) -> Iterator[list[list[Entity]]]:
+    """Yield per-article entities from the (Doc, (article, paragraph, offset)) stream."""
     current = -1
     per_para: dict[int, list[tuple[int, Any]]] = {}
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from searchsvc.text import fold
 
 _QUOTES = str.maketrans(
     {
@@ -39,20 +40,14 @@ def clean_display(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
 
 
-def strip_accents(text: str) -> str:
-    """Return ``text`` without combining accents (``Erdoğan`` -> ``Erdogan``)."""
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 @lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
-    """Return the matching key of a name: case-, accent-, dot- and spacing-insensitive.
+    """Return the matching key of a name: folded (``searchsvc.text.fold``: case,
+    accents, special letters), dot- and spacing-insensitive.
 
-    ``"U.S."``, ``"US"`` and ``"u s"`` all give ``"us"``; ``"Erdoğan"`` gives ``"erdogan"``.
+    ``"U.S."``, ``"US"`` and ``"u s"`` all give ``"us"``; ``"Erdoğan"`` gives ``"erdogan"``,
+    ``"Kılıçdaroğlu"`` ``"kilicdaroglu"``.
     """
-    text = strip_accents(clean_display(text)).casefold()
+    text = fold(clean_display(text))
     text = _KEY_DROP.sub("", text)
     return _KEY_SPACE.sub(" ", text).strip()

@@ -98,12 +98,11 @@ def _tables() -> tuple[dict[str, list[Candidate]], dict[str, Abbreviation]]:
             marks = (int(known or 0), "capital" in flags, "famous" in flags)
             # keys are precomputed name_key()s: full names first, then short forms
             full = Candidate(*base, True, *marks)
-            for key in keys.split("|"):
-                if key:
-                    table.setdefault(key, []).append(full)
+            for key in _current_keys(keys, name):
+                table.setdefault(key, []).append(full)
             if short:
                 short_c = Candidate(*base, False, *marks)
-                for key in short.split("|"):
+                for key in _current_keys(short):
                     table.setdefault(key, []).append(short_c)
             for forms, is_weak in ((strong, False), (weak, True)):
                 for form in forms.split("|"):
@@ -124,6 +123,18 @@ def gazetteer() -> dict[str, list[Candidate]]:
 def abbreviations() -> dict[str, Abbreviation]:
     """Return region abbreviations keyed by their exact, case-sensitive spelling."""
     return _tables()[1]
+
+
+def _current_keys(keys: str, name: str = "") -> list[str]:
+    """Return the ``|``-separated precomputed ``keys`` as today's ``name_key`` makes
+    them, plus the key of ``name``: a file built with an older fold (one that kept
+    ``ł`` or turned ``ß`` into ``ss``) still matches what the extractor looks up."""
+    if keys.isascii() and name.isascii():
+        return [k for k in keys.split("|") if k]
+    found = {k if k.isascii() else name_key(k) for k in keys.split("|") if k}
+    if name and not name.isascii():
+        found.add(name_key(name))
+    return sorted(found)
 
 
 @lru_cache(maxsize=1)

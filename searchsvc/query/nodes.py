@@ -5,7 +5,7 @@ below; each engine translates (OpenSearch: query DSL) or evaluates (Whoosh: matc
 scoring, highlighting) every node type in ``NODE_TYPES``. A test fails when a node type
 is added without every consumer handling it.
 
-Words in the tree are *folded* (``searchsvc.query.words.fold``: case and accents); stop
+Words in the tree are *folded* (``searchsvc.text.fold``: case and accents); stop
 words are already removed from words searched in ``title``/``text`` (names keep every
 word); they are not stemmed: stemming is each engine's analysis. Prefixes, wildcard
 patterns and typo-tolerant words are folded as typed, never split into words.

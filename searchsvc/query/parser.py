@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -51,6 +52,7 @@ from ..limits import (
     MAX_CLAUSES,
     MAX_FUZZY_EDITS,
     MAX_PHRASE_SLOP,
+    MAX_PREFIX_TERMS,
     MAX_QUERY_CHARS,
     MIN_PREFIX_CHARS,
 )
@@ -693,25 +695,34 @@ def parse_query(text: str | None, expand_locations: bool = False) -> ParsedQuery
 # -- describe ---------------------------------------------------------------------------
 
 
-def describe(node: Node | None) -> str:
+def describe(node: Node | None, expansions: Mapping[Node, int] | None = None) -> str:
     """Return the query ``node`` as readable text in the query language, with user
     field names and the words as searched (folded, stop words dropped, unstemmed):
-    ``actor:erdogan AND ceasefire``, ``"hakan blinken"~8``, ``date:2023-11``."""
+    ``actor:erdogan AND ceasefire``, ``"hakan blinken"~8``, ``date:2023-11``.
+
+    ``expansions`` gives, for a prefix or wildcard node the engine found broader than
+    ``MAX_PREFIX_TERMS`` index words, how many words it expands to; the text then says
+    that only the most frequent of them rank: ``res* (ranked by its 64 most frequent
+    of 556 words)`` (every one of them still matches)."""
     if node is None:
         return ""
-    return _describe(node, top=True)
+    return _describe(node, top=True, expansions=expansions or {})
 
 
-def _describe(node: Node, top: bool = False) -> str:
+def _describe(node: Node, top: bool = False, expansions: Mapping[Node, int] | None = None) -> str:
+    expansions = expansions or {}
     if isinstance(node, Term):
         return _fielded(node.word + _weight(node.boost), node.fields)
     if isinstance(node, Phrase):
         slop = f"~{node.slop}" if node.slop else ""
         return _fielded(f'"{" ".join(node.words)}"{slop}{_weight(node.boost)}', node.fields)
     if isinstance(node, Prefix):
-        return _fielded(f"{node.text}*{_weight(node.boost)}", node.fields)
+        text = _fielded(f"{node.text}*{_weight(node.boost)}", node.fields)
+        return text + _ranked(expansions.get(node))
     if isinstance(node, Wildcard):
-        return _fielded(node.pattern + _weight(node.boost), node.fields)
+        return _fielded(node.pattern + _weight(node.boost), node.fields) + _ranked(
+            expansions.get(node)
+        )
     if isinstance(node, Fuzzy):
         edits = "~" if node.edits == 1 else f"~{node.edits}"
         return _fielded(node.word + edits + _weight(node.boost), node.fields)
@@ -722,14 +733,22 @@ def _describe(node: Node, top: bool = False) -> str:
     if isinstance(node, Nothing):
         return ""
     if isinstance(node, Not):
-        return "NOT " + _describe(node.child)
+        return "NOT " + _describe(node.child, expansions=expansions)
     if isinstance(node, Or):
-        text = " OR ".join(_describe(c) for c in node.children)
+        text = " OR ".join(_describe(c, expansions=expansions) for c in node.children)
     else:
-        text = " AND ".join(_describe(c) for c in node.children)
+        text = " AND ".join(_describe(c, expansions=expansions) for c in node.children)
         if node.optional:
-            text = f"{text} ANDMAYBE {' OR '.join(_describe(c) for c in node.optional)}"
+            optional = " OR ".join(_describe(c, expansions=expansions) for c in node.optional)
+            text = f"{text} ANDMAYBE {optional}"
     return text if top else f"({text})"
+
+
+def _ranked(words: int | None) -> str:
+    """Return the note of a prefix or wildcard broader than ``MAX_PREFIX_TERMS`` words."""
+    if words is None or words <= MAX_PREFIX_TERMS:
+        return ""
+    return f" (ranked by its {MAX_PREFIX_TERMS} most frequent of {words:,} words)"
 
 
 def _weight(boost: float) -> str:

@@ -1,6 +1,7 @@
 // Progressive enhancement only: the page works fully without this file.
 // 1. As-you-type suggestions for the actor/location filter inputs (from /api/suggest).
 // 2. Changing the order re-runs the search.
+// 3. Buttons with data-confirm ask before submitting (deleting a saved search).
 (function () {
   "use strict";
   function debounce(fn, ms) {
@@ -35,6 +36,11 @@
   }
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), wireSuggest);
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-confirm]"), function (button) {
+      button.addEventListener("click", function (event) {
+        if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
     var sort = document.getElementById("sort");
     if (sort && sort.form) {
       sort.addEventListener("change", function () { sort.form.submit(); });

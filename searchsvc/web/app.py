@@ -7,7 +7,11 @@ headers and CORS. Configuration keys:
 - ``CORS_ORIGINS``: origins allowed to call ``/api/*`` from a browser (list, or a
   comma-separated string; ``"*"`` for any). Empty (default): no CORS headers.
 - ``MAX_CONTENT_LENGTH``: request body limit in bytes (default
-  ``limits.MAX_BODY_BYTES``; the app answers GET only).
+  ``limits.MAX_BODY_BYTES``: the writes' form bodies).
+- ``SAVED_DB``: the saved-search database (default: ``saved.default_path(INDEX_DIR)``).
+- ``ACCESS_TOKEN``: the token the whole service requires (default: env
+  ``SEARCHSVC_TOKEN``; none: open), ``SECRET_KEY``: signs the session cookie (default:
+  env ``SEARCHSVC_SECRET_KEY``, else random per process). See ``auth``.
 
 Every error, raised anywhere, is answered by status and code: a ``SearchsvcError`` by its
 ``http_status`` and ``code``, an HTTP error by its status; as ``{"error": {"code",
@@ -29,9 +33,12 @@ import searchsvc
 from ..errors import SearchsvcError
 from ..limits import MAX_BODY_BYTES
 from ..models import ErrorDetail, ErrorReply, api_dict
+from . import saved_api  # noqa: F401 (declares the /api/saved endpoints)
 from .api import api
+from .auth import init_auth
 from .backend import init_backend
 from .pages import pages
+from .saved_pages import saved_pages
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -71,7 +78,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["CORS_ORIGINS"] = list(origins)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     init_backend(app)
+    init_auth(app)
     app.register_blueprint(pages)
+    app.register_blueprint(saved_pages)
     app.register_blueprint(api)
     app.register_error_handler(SearchsvcError, _searchsvc_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -102,6 +111,8 @@ def _searchsvc_error(exc: SearchsvcError) -> Any:
 
 _HTTP_CODES = {
     400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "request_too_large",
@@ -141,7 +152,9 @@ def _security_headers(response: Any) -> Any:
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # Nothing to other sites; this site's own pages keep their Origin on writes (under
+    # no-referrer a browser sends "Origin: null" even for a form of this site).
+    headers.setdefault("Referrer-Policy", "same-origin")
     if request.path.startswith("/api/"):
         headers.setdefault("Cache-Control", "no-store")
         _cors(headers)

@@ -6,6 +6,7 @@ article opened from the results (``article_href``). Every link is read back by
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -84,3 +85,61 @@ def copies_href(paragraph_id: str) -> str:
 def similar_href(paragraph_id: str) -> str:
     """Return the URL of the page of paragraphs similar to one ("more like this")."""
     return f"/similar/{quote(paragraph_id, safe='')}"
+
+
+# -- the search page's chart and downloads --------------------------------------------
+
+
+def view_params(view: params.ChartView) -> list[tuple[str, str]]:
+    """Return the query-string pairs of the page's chart options (defaults left out)."""
+    pairs = [(params.VS.name, v) for v in view.vs]
+    if view.measure != params.CHART.default:
+        pairs.append((params.CHART.name, view.measure))
+    return pairs
+
+
+def view_pairs(req: SearchRequest, view: params.ChartView, **changes: Any) -> list[tuple[str, str]]:
+    """Return the query-string pairs of the search page for ``req`` with ``changes``
+    applied (as ``search_href``), keeping the chart options ``view``."""
+    changes.setdefault("page", 1)
+    return request_params(dataclasses.replace(req, **changes)) + view_params(view)
+
+
+def view_href(req: SearchRequest, view: params.ChartView, **changes: Any) -> str:
+    """Return the search page URL of ``view_pairs``."""
+    pairs = view_pairs(req, view, **changes)
+    return "/?" + urlencode(pairs) if pairs else "/"
+
+
+def filter_params(req: SearchRequest) -> list[tuple[str, str]]:
+    """Return the query-string pairs of the query and filters of ``req`` only (what the
+    analyst views take): order, page, collapse and the rest left out."""
+    shown = {"sort": params.SORT.default, "collapse": False, "page": params.PAGE.default}
+    shown |= {"per_page": params.PER_PAGE.default, "facet_limit": params.FACETS.default}
+    return request_params(dataclasses.replace(req, **shown))
+
+
+def timeline_csv_href(req: SearchRequest, vs: Sequence[str], interval: str) -> str:
+    """Return the URL of the CSV of the timeline of ``req`` (compared with the queries
+    ``vs``, when any) by ``interval``."""
+    pairs = filter_params(req)
+    if not vs:
+        path = "/api/timeline"
+    else:
+        path = "/api/timeline/compare"
+        pairs = [p for p in pairs if p[0] != params.Q.name]
+        pairs = [(params.COMPARE_Q.name, q) for q in (req.q, *vs)] + pairs
+    pairs += [(params.INTERVAL.name, interval), (params.TIMELINE_FORMAT.name, "csv")]
+    return f"{path}?{urlencode(pairs)}"
+
+
+def export_href(req: SearchRequest, fmt: str = "csv") -> str:
+    """Return the URL of the export of every hit of ``req`` (its order and collapse
+    kept) in format ``fmt``."""
+    pairs = filter_params(req)
+    if req.sort != params.SORT.default:
+        pairs.append((params.SORT.name, req.sort))
+    if req.collapse:
+        pairs.append((params.COLLAPSE.name, "1"))
+    pairs.append((params.EXPORT_FORMAT.name, fmt))
+    return f"/api/export?{urlencode(pairs)}"

@@ -23,21 +23,44 @@ OPENAPI_VERSION = "3.0.3"
 # Component names that are not the dataclass's own name.
 COMPONENT_NAMES: dict[type, str] = {ArticleView: "Article", ErrorReply: "Error"}
 NO_INDEX = "No usable index (missing, damaged, or its engine unreachable)."
+NO_TOKEN = "The server requires its access token and none valid was sent."
+FORGED = "A write from another origin, or with a browser's credentials but no CSRF token."
+# How a program proves it may call the API when the server has an access token
+# (``searchsvc serve --token``); without one every operation is open. Writes
+# authenticated by a browser's credentials (the login cookie or basic auth) also need
+# the CSRF token (header X-CSRF-Token); a bearer token does not.
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "The access token."},
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Any user name, the access token as the password.",
+    },
+}
+ACCESS = [{"bearer": []}, {"basic": []}, {}]
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One GET operation of the API as the document describes it: ``answer`` is the
-    dataclass of its 200 body, ``errors`` the other statuses it may answer (each with
-    the ``Error`` body) and what they mean."""
+    """One operation of the API as the document describes it: ``answer`` is the
+    dataclass of its 200 JSON body (None: it has none), ``media`` the other media types
+    its 200 may have (media type -> what it holds), ``headers`` the headers its 200
+    always has (name -> meaning), ``errors`` the other statuses it may answer (each
+    with the ``Error`` body) and what they mean; ``open`` when it answers without the
+    access token."""
 
     path: str  # OpenAPI form: /api/articles/{id}
     operation_id: str
     summary: str
-    answer: type
+    answer: type | None
     answer_doc: str
     params: tuple[Param, ...] = ()
     errors: Mapping[int, str] = field(default_factory=dict)
+    method: str = "get"
+    description: str = ""
+    open: bool = False
+    media: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -55,33 +78,58 @@ def openapi_spec(endpoints: Iterable[Endpoint] | None = None) -> dict[str, Any]:
     error = schemas.ref(ErrorReply)
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS if endpoints is None else endpoints:
-        responses = {"200": _response(schemas.ref(endpoint.answer), endpoint.answer_doc)}
-        for status, meaning in sorted(endpoint.errors.items()):
+        errors = dict(endpoint.errors)
+        if not endpoint.open:
+            errors.setdefault(401, NO_TOKEN)
+        if endpoint.method != "get":
+            errors.setdefault(403, FORGED)
+        ok = _response(
+            None if endpoint.answer is None else schemas.ref(endpoint.answer),
+            endpoint.answer_doc,
+            endpoint.media,
+        )
+        if endpoint.headers:
+            ok["headers"] = {
+                name: {"description": meaning, "required": True, "schema": {"type": "string"}}
+                for name, meaning in endpoint.headers.items()
+            }
+        responses = {"200": ok}
+        for status, meaning in sorted(errors.items()):
             responses[str(status)] = _response(error, meaning)
         operation: dict[str, Any] = {
             "operationId": endpoint.operation_id,
             "summary": endpoint.summary,
         }
+        if endpoint.description:
+            operation["description"] = endpoint.description
         if endpoint.params:
             operation["parameters"] = [p.openapi() for p in endpoint.params]
         operation["responses"] = responses
-        paths.setdefault(endpoint.path, {})["get"] = operation
+        operation["security"] = [{}] if endpoint.open else ACCESS
+        paths.setdefault(endpoint.path, {})[endpoint.method] = operation
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": "searchsvc API",
             "version": searchsvc.__version__,
             "description": "Full-text search over news paragraphs, with actors, "
-            "locations and source facets. Every error has the body "
-            '{"error": {"code", "message"}}.',
+            "locations and source facets, and saved searches. Every error has the body "
+            '{"error": {"code", "message"}}. A server started with an access token '
+            "(searchsvc serve, SEARCHSVC_TOKEN) answers 401 without it, except "
+            "/api/health.",
         },
         "paths": paths,
-        "components": {"schemas": schemas.components},
+        "components": {"schemas": schemas.components, "securitySchemes": SECURITY_SCHEMES},
     }
 
 
-def _response(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _response(
+    schema: dict[str, Any] | None, description: str, media: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    content: dict[str, Any] = {} if schema is None else {"application/json": {"schema": schema}}
+    for media_type, holds in (media or {}).items():
+        content[media_type] = {"schema": {"type": "string", "description": holds}}
+    return {"description": description, "content": content}
 
 
 class Schemas:

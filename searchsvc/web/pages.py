@@ -13,10 +13,18 @@ from ..errors import BadQuery, SearchsvcError
 from ..limits import MAX_QUERY_CHARS, MAX_RESULT_DEPTH, SORTS
 from ..models import SearchPage, SearchRequest
 from ..urls import http_url
+from . import panels
 from .backend import article_copies_known, get_backend
 from .differences import marked_differences
 from .links import article_href, copies_href, search_href, similar_href, toggle_href
-from .params import PARAGRAPH_ID, SIMILAR_PAGE, build_request, has_search
+from .params import (
+    PARAGRAPH_ID,
+    SIMILAR_PAGE,
+    ChartView,
+    build_chart_view,
+    build_request,
+    has_search,
+)
 
 _LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 SORT_LABELS = {sort: _LABELS[sort] for sort in SORTS}  # a new sort order needs its label
@@ -47,17 +55,35 @@ def index() -> Any:
     status = 200
     req = SearchRequest()
     page = None
+    views: dict[str, Any] = {}
     try:
         req = build_request(request.args)
+        view = build_chart_view(request.args)
         if has_search(req):
             page = get_backend().search(req)
+            views = _views(req, page, view)
     except SearchsvcError as exc:
         error, status = str(exc), exc.http_status
     pagination = _pagination(page) if page else None
     return (
-        render_template("index.html", req=req, page=page, error=error, pagination=pagination),
+        render_template(
+            "index.html", req=req, page=page, error=error, pagination=pagination, **views
+        ),
         status,
     )
+
+
+def _views(req: SearchRequest, page: SearchPage, view: ChartView) -> dict[str, Any]:
+    """Return the analyst panels of a result page (none when nothing matches): the
+    ``chart``, the ``named_with`` panels and the ``downloads`` links."""
+    if not page.total:
+        return {}
+    backend = get_backend()
+    return {
+        "chart": panels.chart(backend, req, view),
+        "named_with": panels.named_with(backend, req, page),
+        "downloads": panels.downloads(req),
+    }
 
 
 @pages.get("/article/<path:article_id>")

@@ -9,7 +9,7 @@ go through it (and ``links.request_params`` writes what it reads).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from werkzeug.datastructures import MultiDict
@@ -28,6 +28,7 @@ QUERY_SYNTAX = (
     f"match case- and accent-insensitively, word by word. At most {limits.MAX_QUERY_CHARS} "
     "characters; longer queries get a 400."
 )
+CSRF_FIELD = "csrf_token"  # the form field carrying the CSRF token (not a parameter)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,39 @@ class Texts(Text):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Queries(Text):
+    """A required, repeated query (``q=a&q=b``): from ``min_values`` to ``max_values``
+    values, each kept as sent (stripped), in order."""
+
+    max_chars: int = limits.MAX_QUERY_CHARS
+    min_values: int
+    max_values: int
+
+    def schema(self) -> dict[str, Any]:
+        """Return an array schema of ``min_values`` to ``max_values`` ``Text`` items."""
+        return {
+            "type": "array",
+            "minItems": self.min_values,
+            "maxItems": self.max_values,
+            "items": super().schema(),
+        }
+
+    def openapi(self) -> dict[str, Any]:
+        """Return the Parameter Object (required, repeated as ``name=a&name=b``)."""
+        return {**super().openapi(), "required": True, "style": "form", "explode": True}
+
+    def read_all(self, args: MultiDict) -> list[str]:
+        """Return the values, stripped; raise BadQuery for too few or too many."""
+        values = [self.check(v).strip() for v in args.getlist(self.name)]
+        if not self.min_values <= len(values) <= self.max_values:
+            raise BadQuery(
+                f"{self.min_values} to {self.max_values} queries are compared (repeat "
+                f"{self.name}=); {len(values)} given"
+            )
+        return values
+
+
+@dataclass(frozen=True, kw_only=True)
 class Whole(Param):
     """A whole number from ``minimum`` to ``maximum``; ``default`` when absent."""
 
@@ -148,17 +182,21 @@ class Whole(Param):
 
 @dataclass(frozen=True, kw_only=True)
 class Choice(Param):
-    """One of ``values``; ``default`` when absent."""
+    """One of ``values``; ``default`` when absent (None: the view chooses)."""
 
     values: tuple[str, ...]
-    default: str
+    default: str | None
 
     def schema(self) -> dict[str, Any]:
-        """Return ``{"type": "string", "enum": [...]}``."""
-        return {"type": "string", "enum": list(self.values), "default": self.default}
+        """Return ``{"type": "string", "enum": [...]}`` (and the default, if any)."""
+        schema: dict[str, Any] = {"type": "string", "enum": list(self.values)}
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
 
-    def read(self, args: MultiDict) -> str:
-        """Return the value; raise BadQuery naming the allowed ones for anything else."""
+    def read(self, args: MultiDict) -> str | None:
+        """Return the value (``default`` when absent); raise BadQuery naming the allowed
+        ones for anything else."""
         raw = args.get(self.name)
         if raw is None:
             return self.default
@@ -213,8 +251,8 @@ DEDUPE = Flag(
     "dedupe",
     "1: copies counted once: one hit per cluster of syndicated or near-duplicate "
     "paragraphs (the earliest matching copy, with cluster, copies and copy_sources); "
-    "total and facets count stories (counted=stories). 409 when the index has no copy "
-    "signatures (reindex --full).",
+    "totals, facets, timelines, related values and exports count stories "
+    "(counted=stories). 409 when the index has no copy signatures (reindex --full).",
 )
 FACETS = Whole(
     "facets",
@@ -226,11 +264,15 @@ SEARCH = (
     *(Q, ACTOR, LOCATION, SOURCE, DATE_FROM, DATE_TO, SORT),
     *(PAGE, PER_PAGE, COLLAPSE, ARTICLE, EXPAND, FACETS, DEDUPE),
 )
+# What a search matches (the query and its filters) and whether copies count once,
+# without how it is shown: the analyst views take these.
+FILTERS = (Q, ACTOR, LOCATION, SOURCE, DATE_FROM, DATE_TO, ARTICLE, EXPAND, DEDUPE)
 
 
-def build_request(args: MultiDict) -> SearchRequest:
-    """Return the SearchRequest described by query-string ``args`` (the ``SEARCH``
-    parameters). Raises BadQuery for a value their description forbids."""
+def build_filters(args: MultiDict) -> SearchRequest:
+    """Return the SearchRequest of the query and filters in ``args`` (the ``FILTERS``
+    parameters; order, page and the rest at their defaults). Raises BadQuery for a
+    value their description forbids."""
     return SearchRequest(
         q=Q.read(args),
         actors=ACTOR.read_all(args),
@@ -238,14 +280,22 @@ def build_request(args: MultiDict) -> SearchRequest:
         sources=SOURCE.read_all(args),
         date_from=DATE_FROM.read(args) or None,
         date_to=DATE_TO.read(args) or None,
-        sort=SORT.read(args),  # type: ignore[arg-type]
+        article_id=ARTICLE.read(args) or None,
+        expand_locations=EXPAND.is_set(args),
+        dedupe=DEDUPE.is_set(args),
+    )
+
+
+def build_request(args: MultiDict) -> SearchRequest:
+    """Return the SearchRequest described by query-string ``args`` (the ``SEARCH``
+    parameters). Raises BadQuery for a value their description forbids."""
+    return replace(
+        build_filters(args),
+        sort=SORT.read(args),
         page=PAGE.read(args),
         per_page=PER_PAGE.read(args),
         collapse=COLLAPSE.is_set(args),
-        article_id=ARTICLE.read(args) or None,
         facet_limit=FACETS.read(args),
-        expand_locations=EXPAND.is_set(args),
-        dedupe=DEDUPE.is_set(args),
     )
 
 
@@ -327,3 +377,189 @@ SIMILAR_PER_PAGE = Whole(
     maximum=limits.MAX_PER_PAGE,
 )
 SIMILAR = (PARAGRAPH_ID, SIMILAR_PAGE, SIMILAR_PER_PAGE)
+
+
+# -- /api/saved/{name} ----------------------------------------------------------------
+
+# The parameters of /api/search that make the search a saved search keeps (the page,
+# its size, the facets and one-article restriction describe a page of results).
+SAVED = (Q, ACTOR, LOCATION, SOURCE, DATE_FROM, DATE_TO, SORT, COLLAPSE, EXPAND)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _name(name: str, description: str, where: Literal["query", "path"]) -> Text:
+    return Text(
+        name,
+        description,
+        where=where,
+        max_chars=limits.MAX_SAVED_NAME_CHARS,
+        pattern=limits.SAVED_NAME.pattern,
+        hint=limits.SAVED_NAME_RULE,
+    )
+
+
+SAVED_NAME = _name("name", "Name of the saved search.", "path")
+NEW_NAME = _name("to", "The new name (not taken by another saved search).", "query")
+
+
+def build_saved(args: MultiDict) -> SearchRequest:
+    """Return the SearchRequest a saved search keeps, read from ``args`` (the ``SAVED``
+    parameters; any other is left at its default). Raises BadQuery as
+    ``build_request`` does."""
+    names = {p.name for p in SAVED}
+    return build_request(MultiDict([(k, v) for k, v in args.items(multi=True) if k in names]))
+
+
+def write_args(query: MultiDict, form: MultiDict, content_type: str | None) -> MultiDict:
+    """Return the parameters of a write: the query string's, or the form body's (a
+    body of another type, or parameters in both, is a BadQuery)."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind and kind not in FORM_TYPES:
+        raise BadQuery(
+            f"a body of type {kind} is not read: send the parameters in the query string "
+            "or as a form (application/x-www-form-urlencoded)"
+        )
+    sent = MultiDict([(k, v) for k, v in form.items(multi=True) if k != CSRF_FIELD])
+    if sent and query:
+        raise BadQuery("send the parameters in the query string or in the body, not both")
+    return sent or query
+
+
+# -- the analyst views: /api/timeline, /api/timeline/compare, /api/related, /api/export
+
+INTERVAL = Choice(
+    "interval",
+    "Period of each bucket (weeks start on Monday); default: chosen from the span of "
+    "the hits (days up to 3 months, weeks up to 2 years, months up to 15 years, else "
+    f"years). At most {limits.MAX_TIMELINE_BUCKETS} buckets.",
+    values=limits.INTERVALS,
+    default=None,
+)
+TIMELINE_FORMAT = Choice(
+    "format",
+    "json, or csv: the series as a CSV download (UTF-8 with a byte-order mark).",
+    values=limits.TIMELINE_FORMATS,
+    default="json",
+)
+COMPARE_Q = Queries(
+    "q",
+    f"One query per series, {limits.MIN_COMPARE_QUERIES} to {limits.MAX_COMPARE_QUERIES} "
+    "(repeat q); the filters apply to all. " + QUERY_SYNTAX,
+    min_values=limits.MIN_COMPARE_QUERIES,
+    max_values=limits.MAX_COMPARE_QUERIES,
+)
+TIMELINE = (*FILTERS, INTERVAL, TIMELINE_FORMAT)
+COMPARE = (COMPARE_Q, *(p for p in FILTERS if p is not Q), INTERVAL, TIMELINE_FORMAT)
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    """What ``/api/timeline`` (one request) or ``/api/timeline/compare`` (several)
+    was asked: the requests, the interval (None: chosen) and the answer's format."""
+
+    requests: list[SearchRequest]
+    interval: str | None
+    fmt: str
+
+
+def build_timeline(args: MultiDict, compare: bool = False) -> TimelineQuery:
+    """Return the timeline query described by ``args`` (``TIMELINE``, or with
+    ``compare`` the ``COMPARE`` parameters). Raises BadQuery as ``build_filters``."""
+    base = build_filters(args)
+    requests = [replace(base, q=q) for q in COMPARE_Q.read_all(args)] if compare else [base]
+    return TimelineQuery(requests, INTERVAL.read(args), TIMELINE_FORMAT.read(args))
+
+
+RELATED_FIELD = Choice(
+    "field", "The field whose values are counted.", values=limits.RELATED_FIELDS, default="actors"
+)
+RELATED_SORT = Choice(
+    "sort",
+    "lift: values the hits name more than the whole index does first; count: the most "
+    "named first.",
+    values=limits.RELATED_SORTS,
+    default="lift",
+)
+MIN_COUNT = Whole(
+    "min_count",
+    "Leave out values named in fewer matching paragraphs (rare names have large, "
+    "meaningless lifts).",
+    default=limits.DEFAULT_RELATED_MIN_COUNT,
+    maximum=limits.MAX_RELATED_MIN_COUNT,
+)
+RELATED_LIMIT = Whole(
+    "limit",
+    f"How many values, at most {limits.MAX_RELATED_LIMIT}.",
+    default=limits.DEFAULT_RELATED_LIMIT,
+    maximum=limits.MAX_RELATED_LIMIT,
+)
+RELATED = (*FILTERS, RELATED_FIELD, RELATED_SORT, MIN_COUNT, RELATED_LIMIT)
+
+
+@dataclass(frozen=True)
+class RelatedQuery:
+    """What ``/api/related`` was asked: the values of ``field`` named with the hits."""
+
+    request: SearchRequest
+    field: str
+    sort: str
+    min_count: int
+    limit: int
+
+
+def build_related(args: MultiDict) -> RelatedQuery:
+    """Return the related query described by ``args`` (the ``RELATED`` parameters).
+    Raises BadQuery for a value their description forbids."""
+    return RelatedQuery(
+        request=build_filters(args),
+        field=RELATED_FIELD.read(args),
+        sort=RELATED_SORT.read(args),
+        min_count=MIN_COUNT.read(args),
+        limit=RELATED_LIMIT.read(args),
+    )
+
+
+EXPORT_FORMAT = Choice(
+    "format",
+    "csv (UTF-8 with a byte-order mark; multi-valued cells joined by '; ') or ndjson "
+    "(one JSON object per line, lists for multi-valued fields).",
+    values=limits.EXPORT_FORMATS,
+    default="csv",
+)
+EXPORT = (*FILTERS, SORT, COLLAPSE, EXPORT_FORMAT)
+
+
+def build_export(args: MultiDict) -> tuple[SearchRequest, str]:
+    """Return the request an export is of (``EXPORT`` parameters: filters, sort and
+    collapse) and its format. Raises BadQuery for a value their description forbids."""
+    request = replace(build_filters(args), sort=SORT.read(args), collapse=COLLAPSE.is_set(args))
+    return request, EXPORT_FORMAT.read(args)
+
+
+# -- the search page's chart ----------------------------------------------------------
+
+CHART = Choice(
+    "chart", "Bar heights: count of matching paragraphs, or their share of all "
+    "paragraphs of the period.", values=limits.CHART_MEASURES, default="count",
+)
+VS = Texts(
+    "vs",
+    "A query to compare with the search's on the chart (repeat for several).",
+    max_chars=limits.MAX_QUERY_CHARS,
+    max_values=limits.MAX_COMPARE_QUERIES - 1,
+)
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """How the search page draws its chart: bar heights (``measure``) and the other
+    queries compared with the search's (``vs``)."""
+
+    measure: str = "count"
+    vs: tuple[str, ...] = ()
+
+
+def build_chart_view(args: MultiDict) -> ChartView:
+    """Return the chart options of the search page in ``args`` (``chart``, ``vs``).
+    Raises BadQuery for a value their description forbids."""
+    return ChartView(measure=CHART.read(args), vs=tuple(VS.read_all(args)))

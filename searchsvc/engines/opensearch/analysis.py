@@ -1,14 +1,14 @@
 """What the cluster is given to index: words prepared by searchsvc, stemmed by the cluster.
 
-The query tree's words are folded (case, accents) with English stop words removed
-(``searchsvc.query.nodes``). So that a phrase matches exactly where the Whoosh engine
-matches it, the cluster must see the same words at the same positions. Lucene's stop
-filter leaves a gap where it removes a word (``"secretary of state"`` would then not
-match the phrase *secretary state* of the tree), so searchsvc does that part itself:
-every indexed text field receives the paragraph's words folded, without stop words,
-joined by single spaces; the cluster only splits on spaces and stems (``porter_stem``,
-the Porter algorithm of the Whoosh engine). The original text stays in ``_source``
-for display; the prepared copies are indexed only.
+The query tree's words are folded (``searchsvc.text.fold``, the fold of the Whoosh
+engine too) with English stop words removed (``searchsvc.query.nodes``). So that a
+phrase matches exactly where the Whoosh engine matches it, the cluster must see the same
+words at the same positions. Lucene's stop filter leaves a gap where it removes a word
+(``"secretary of state"`` would then not match the phrase *secretary state* of the
+tree), so searchsvc does that part itself: every indexed text field receives the
+paragraph's words folded, without stop words, joined by single spaces; the cluster only
+splits on spaces and stems (``porter_stem``, the Porter algorithm of the Whoosh engine).
+The original text stays in ``_source`` for display; the prepared copies are indexed only.
 
 ``Words.of(text)`` keeps, for each indexed word, where it came from in the original
 text: highlighting marks the original characters of the words the cluster matched.
@@ -17,8 +17,9 @@ text: highlighting marks the original characters of the words the cluster matche
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from searchsvc.text import fold
 
 # Letters, digits and inner apostrophes, like the Whoosh engine's tokenizer; written
 # with Unicode classes that Java (OpenSearch) and RE2 read the same way.
@@ -62,18 +63,6 @@ STOP_WORDS = frozenset(
         "your",
     ]
 )
-# Letters that Unicode decomposition does not fold to ASCII.
-_SPECIAL = str.maketrans({"ı": "i", "ł": "l", "ß": "ss", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe"})
-
-
-def fold(text: str) -> str:
-    """Return ``text`` lowercased with accents removed (``Erdoğan`` -> ``erdogan``)."""
-    if text.isascii():
-        return text.lower()
-    lowered = text.lower().translate(_SPECIAL)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
 
 @dataclass(frozen=True)
 class Words:

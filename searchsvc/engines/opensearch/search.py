@@ -22,6 +22,8 @@ from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
+from searchsvc.text import fold
+
 from ... import copies, limits
 from ...errors import NEEDS_COPIES, BadQuery, IndexOutdated, NotFound
 from ...marks import MAX_FULL_CHARS
@@ -42,7 +44,7 @@ from ...query import ParsedQuery
 from ...query.nodes import DEFAULT_FIELDS, Fuzzy, Node, Or, Phrase, Term
 from ...request import Checked, check_similar_page, validate
 from . import copies as fold_copies
-from .analysis import WORD, Words, fold, index_text
+from .analysis import WORD, Words, index_text
 from .client import Cluster
 from .documents import SOURCE_FIELDS, source_hit, source_paragraph
 from .highlight import Stemmer, highlight_texts
@@ -108,17 +110,7 @@ class OpenSearchReader:
         started = time.perf_counter()
         req = checked.request
         clauses = filters(checked)
-        page = SearchPage(
-            query=parsed.text,
-            request=req,
-            total=0,
-            page=req.page,
-            per_page=req.per_page,
-            hits=[],
-            facets={name: [] for name in FACET_FIELDS},
-            suggestion=None,
-            took_ms=0.0,
-        )
+        page = SearchPage.begin(req, parsed.text)
         if parsed.empty and not clauses:
             if parsed.text:
                 page.suggestion = self._correction(parsed, clauses, 0, req)
@@ -224,18 +216,8 @@ class OpenSearchReader:
         check_similar_page(page, per_page)
         source = self._paragraph(paragraph_id, [])
         request = SearchRequest(page=page, per_page=per_page, dedupe=True)
-        result = SearchPage(
-            query="",
-            request=request,
-            total=0,
-            page=page,
-            per_page=per_page,
-            hits=[],
-            facets={name: [] for name in FACET_FIELDS},
-            suggestion=None,
-            took_ms=0.0,
-            counted="stories",
-        )
+        result = SearchPage.begin(request, "")
+        result.counted = "stories"
         unwanted: list[Query] = [{"term": {"article_id": source.get("article_id", "")}}]
         with_copies = self._has_copies()
         own_copies = 0

@@ -64,6 +64,28 @@ def _per_field(fields: tuple[str, ...], build) -> Query:
     return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
+def _expanding(kind: str, field: str, value: str, boost: float) -> Query:
+    """Return a prefix or wildcard query as the Whoosh engine runs it: every word it
+    expands to matches (a constant-score filter), and at most ``MAX_PREFIX_TERMS`` of
+    them are scored (``rewrite: top_terms_N``) so that a broad prefix stays cheap."""
+    return {
+        "bool": {
+            "filter": [{kind: {field: {"value": value}}}],
+            "should": [
+                {
+                    kind: {
+                        field: {
+                            "value": value,
+                            "rewrite": f"top_terms_{limits.MAX_PREFIX_TERMS}",
+                            "boost": boost,
+                        }
+                    }
+                }
+            ],
+        }
+    }
+
+
 def date_range(start: datetime | None, end: datetime | None) -> Query:
     """Return the range query on ``date`` from ``start`` to ``end`` inclusive."""
     bounds: dict[str, Any] = {}
@@ -97,16 +119,12 @@ def translate(node: Node) -> Query:
     if isinstance(node, Prefix):
         return _per_field(
             node.fields,
-            lambda f, user: {
-                "prefix": {f: {"value": node.text, "boost": _boost(user, node.boost)}}
-            },
+            lambda f, user: _expanding("prefix", f, node.text, _boost(user, node.boost)),
         )
     if isinstance(node, Wildcard):
         return _per_field(
             node.fields,
-            lambda f, user: {
-                "wildcard": {f: {"value": node.pattern, "boost": _boost(user, node.boost)}}
-            },
+            lambda f, user: _expanding("wildcard", f, node.pattern, _boost(user, node.boost)),
         )
     if isinstance(node, Fuzzy):
         edits = max(1, min(int(node.edits), limits.MAX_FUZZY_EDITS))

@@ -37,6 +37,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, TransportError
@@ -388,6 +389,11 @@ class OpenSearchWriter:
         if not self.incremental and self.owns_build:
             return {}
         return self.store.source_keys(self.build)
+
+    def state_file(self, name: str) -> Path | None:
+        """Return None: a cluster has no local folder, and a local file would not follow
+        the alias switch or serve the machines of a split run."""
+        return None
 
     def expect(self, files: int, size: int) -> None:
         """Take note of the coming volume (nothing to choose: bulk requests are sized by

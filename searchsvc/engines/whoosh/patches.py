@@ -1,8 +1,9 @@
 """Every use of Whoosh's private parts, in one place: the fixes below, applied
 explicitly by ``apply()`` where an index is opened or created (``storage``), and the
 start-up check (``check()``) of every private attribute the Whoosh engine relies on
-(here, in ``termpool`` and in ``search/``), so that a Whoosh that differs fails at once
-with a message naming the attribute, not with an AttributeError mid-search.
+(here, in ``termpool`` and in ``search/``, whose posting files read a segment's term
+table and blocks and live beside its files), so that a Whoosh that differs fails at
+once with a message naming the attribute, not with an AttributeError mid-search.
 
 Each fix keeps Whoosh's results byte-for-byte identical; only the cost changes.
 
@@ -151,7 +152,7 @@ CLASS_ATTRIBUTES: tuple[tuple[Any, str], ...] = (
     (writing.SegmentWriter, "add_document"),
 )
 # Private attributes of objects a reader hands out, checked on a small index in memory.
-READER_ATTRIBUTES = ("_terms", "_perdoc", "_segment")
+READER_ATTRIBUTES = ("_terms", "_perdoc", "_segment", "_storage")
 TERMS_ATTRIBUTES = ("_codec", "_postfile")
 MATCHER_ATTRIBUTES = ("_data", "_byteids", "_lastblock", "_nextoffset", "_maxid", "_fixedsize")
 COLUMN_ATTRIBUTES = ("_typecode", "_fixedlen", "_count", "_dbfile", "_basepos", "_default")

@@ -227,6 +227,25 @@ def _leaf(node: Term | Phrase | Prefix | Wildcard | Fuzzy, fieldname: str) -> qu
     return query.Wildcard(fieldname, text)
 
 
+def field_leaves(node: Prefix | Wildcard) -> list[query.Query]:
+    """Return the Whoosh query of a prefix or wildcard node in each of its fields."""
+    return [_leaf(node, INDEX_FIELDS[f]) for f in node.fields]
+
+
+def expanding_nodes(node: Node | None) -> Iterator[Prefix | Wildcard]:
+    """Return every prefix and wildcard node of a query tree."""
+    if isinstance(node, Prefix | Wildcard):
+        yield node
+    elif isinstance(node, And):
+        for child in (*node.children, *node.optional):
+            yield from expanding_nodes(child)
+    elif isinstance(node, Or):
+        for child in node.children:
+            yield from expanding_nodes(child)
+    elif isinstance(node, Not):
+        yield from expanding_nodes(node.child)
+
+
 def _term(fieldname: str, word: str) -> str:
     """Return the index term of a word of the tree (already one word, folded, not a
     stop word): stemmed in body text, as it is in names."""

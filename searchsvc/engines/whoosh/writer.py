@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import pickle
 import queue
@@ -24,8 +25,10 @@ from searchsvc.models import Paragraph
 from searchsvc.workers import die_with_parent, load_prctl
 
 from .schema import COPY_FIELDS, has_copies, paragraph_to_document
+from .search import postfile
 from .storage import IndexLocation, count_articles, remove_stale_temp, write_error
 
+LOG = logging.getLogger("searchsvc.index")
 WRITER_LIMIT_MB = 256
 # Whoosh's compound segments (one .seg file) are read by copying each part into memory
 # (BytesIO) in every searcher that opens them: ~0.8 GB per searcher at 200k paragraphs,
@@ -287,15 +290,22 @@ class WhooshWriter:
             self.writer.delete_by_term("path", path)
 
     def commit(self) -> None:
-        """Commit what is queued (visible to searchers of an incremental run)."""
+        """Commit what is queued (visible to searchers of an incremental run), then
+        write the new segments' posting files."""
         with self._writing():
             if self._writer is not None:
                 self._writer.commit()
                 self._writer = None
+                if self.incremental:
+                    self._posting_files()
 
     def rejected(self) -> list[Rejected]:
         """Return nothing: Whoosh never refuses a paragraph it was given."""
         return []
+
+    def state_file(self, name: str) -> Path:
+        """Return ``name`` in the generation folder being written."""
+        return self.gen_dir / name
 
     def publish(self, meta: IndexMeta) -> WriteTotals:
         """Commit the rest (merging segments after a full run), store ``meta`` and, for
@@ -305,6 +315,7 @@ class WhooshWriter:
             with self.ix.searcher() as searcher:
                 totals = WriteTotals(searcher.doc_count(), count_articles(searcher))
             self.ix.close()
+            self._posting_files()
             IndexLocation.write_meta(
                 self.gen_dir,
                 {
@@ -330,6 +341,15 @@ class WhooshWriter:
             return {}
         made = self._meta.get("copies") if self.incremental else DEFAULT.fingerprint()
         return {"copies": made} if made else {}
+
+    def _posting_files(self) -> None:
+        """Write the posting files of the segments that lack them (``postfile``): a
+        full run's before it is published. A failure only costs speed (searches then
+        read Whoosh's blocks), so it is logged, never raised."""
+        try:
+            postfile.build_missing(self.gen_dir, procs=self.workers)
+        except Exception as exc:  # noqa: BLE001 (the index itself is written and fine)
+            LOG.warning("posting files not written in %s: %s", self.gen_dir, exc)
 
     def cancel(self) -> None:
         """Abandon the run: a full run's new generation is removed; never raises."""

@@ -140,13 +140,15 @@ class WhooshSearchBackend:
     def warm(self) -> None:
         """Open the index and build what searches share (facet tables, sort keys, the
         pairs of copies, the word lists of typo-tolerant terms) now rather than during
-        the first searches."""
+        the first searches; posting files the index lacks are written in the background."""
         with self._searcher() as (searcher, gen):
+            gen.build_postfiles()
             for fieldname in (*FACET_FIELDS.values(), "article_id"):
                 gen.table(fieldname, searcher)
             gen.sort_keys(searcher)
             if copy_search.current_kind(searcher, gen.meta):
                 gen.copy_graph(searcher)
+            gen.prepare(searcher, DEFAULT_FIELDS)
             for fieldname in DEFAULT_FIELDS:
                 lexicon_for(searcher.reader(), fieldname)
 
@@ -160,17 +162,7 @@ class WhooshSearchBackend:
         checked = validate(request)
         parsed = self.queries.parse(request.q, request.expand_locations)
         filters = filter_queries(checked)
-        page = SearchPage(
-            query=parsed.text,
-            request=request,
-            total=0,
-            page=request.page,
-            per_page=request.per_page,
-            hits=[],
-            facets={name: [] for name in FACET_FIELDS},
-            suggestion=None,
-            took_ms=0.0,
-        )
+        page = SearchPage.begin(request, parsed.text)
         with self._searcher() as (searcher, gen):
             if parsed.empty and not filters:
                 # Nothing searchable (empty, or only stop words / operators).
@@ -187,10 +179,12 @@ class WhooshSearchBackend:
                 page.counted = "stories"
                 page.folded = int(len(folded.excluded))
             tree = parsed.parsed
-            page.parsed = describe(tree.any_words if match.matched == "any" else tree.all_words)
+            node = tree.any_words if match.matched == "any" else tree.all_words
+            page.parsed = describe(node, gen.docsets(searcher).broad_expansions(node, searcher))
             page.total_paragraphs = len(docs)
-            doc_articles = gen.table("article_id", searcher).first_value(docs)
-            page.articles = int(len(np.unique(doc_articles)))
+            articles = gen.table("article_id", searcher)
+            doc_articles = articles.first_value(docs)
+            page.articles = articles.count_distinct(doc_articles)
             page.total = page.articles if request.collapse else len(docs)
             actives = {
                 "actors": request.actors,

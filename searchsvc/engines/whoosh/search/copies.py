@@ -303,18 +303,9 @@ def similar(
         if not term.isdigit()
         and not np.isin(docsets.term("text", term.encode(), searcher), unwanted).all()
     ][: limits.SIMILAR_TERMS]
-    result = SearchPage(
-        query=" ".join(t for t, _ in terms),
-        request=SearchRequest(page=page, per_page=per_page, dedupe=True),
-        total=0,
-        page=page,
-        per_page=per_page,
-        hits=[],
-        facets={"actors": [], "locations": [], "sources": []},
-        suggestion=None,
-        took_ms=0.0,
-        counted="stories",
-    )
+    request = SearchRequest(page=page, per_page=per_page, dedupe=True)
+    result = SearchPage.begin(request, " ".join(t for t, _ in terms))
+    result.counted = "stories"
     if not terms:
         return result
     q = query.Or([query.Term("text", t, boost=float(w)) for t, w in terms])

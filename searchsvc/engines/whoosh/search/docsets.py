@@ -13,12 +13,12 @@ Whoosh's ``NumericRange`` postings. Other leaves fall back to Whoosh's own
 
 from __future__ import annotations
 
-import functools
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from itertools import accumulate, chain
-from pickle import UnpicklingError, loads
+from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from whoosh import query
@@ -26,14 +26,19 @@ from whoosh.fields import DATETIME
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
+from searchsvc.limits import MAX_PREFIX_TERMS
+from searchsvc.query.nodes import Node
 from searchsvc.query.proximity import sloppy_matches
 
-from ..translate import SloppyPhrase, posting_positions
+from ..translate import SloppyPhrase, expanding_nodes, field_leaves, posting_positions
+from .postfile import block_postings as _matcher_postings
+from .postfile import decode_positions as _decode_positions
+from .postings import ASSEMBLED_BYTES, prefix_ids, prefix_terms, term_positions, term_postings
 
 EMPTY = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
-CACHE_TERMS = 4096
-CACHE_BYTES = 128 * 1024 * 1024  # posting arrays kept per index version, at most
+CACHE_TERMS = 4096  # posting lists kept per index version, at most (and their bytes:
+# ``postings.ASSEMBLED_BYTES``)
 DATE_FIELD = "date"
 # Occurrence keys are doc * POSITION_STRIDE + position (positions stay far below it:
 # a paragraph is at most a few thousand words).
@@ -112,31 +117,6 @@ def segment_key(reader, fieldname: str) -> tuple | None:
 
 
 SEGMENTS = SegmentColumns()
-
-
-def _matcher_postings(matcher, values: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Return the document numbers and weights of a W3 leaf matcher, read a block at a
-    time, adding each posting's value to ``values`` when given (raises AttributeError
-    or TypeError for another codec)."""
-    ids, weights = [], []
-    while True:
-        if matcher._data is None:
-            matcher._read_data()
-        raw = np.asarray(matcher._data[0], dtype=np.int64)
-        ids.append(raw if matcher._byteids else np.cumsum(raw))
-        w = matcher._data[1]
-        if w is None or isinstance(w, float):
-            weights.append(np.full(len(raw), 1.0 if w is None else w))
-        else:
-            weights.append(np.asarray(w, dtype=np.float64))
-        if values is not None:
-            values.extend(matcher._data[2])
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    if len(ids) == 1:
-        return ids[0], weights[0]
-    return np.concatenate(ids), np.concatenate(weights)
 
 
 def leaf_postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -243,12 +223,13 @@ class DocSets:
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
             if reader.has_deletions():
-                kept = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-                live[offset : offset + reader.doc_count_all()] = False
-                live[kept + offset] = True
+                live[offset : offset + reader.doc_count_all()] = segment_live(reader)
         self.live = live
         self.all_live = np.flatnonzero(live).astype(np.int64)
+        self.all_alive = len(self.all_live) == self.doc_count_all
+        self.cache_bytes = ASSEMBLED_BYTES
         self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._expansions: OrderedDict[tuple[str, bytes], Expansion] = OrderedDict()
         self._lock = threading.Lock()
         self._bytes = 0
         self._dates: tuple[np.ndarray, np.ndarray, list[int]] | None = None
@@ -267,7 +248,8 @@ class DocSets:
             if column is None:
                 count = reader.doc_count_all()
                 column = (np.zeros(count, dtype=np.int64), np.zeros(count, dtype=bool))
-                without.append(i)
+                if count:  # an empty segment (a merge of deleted documents) has no column
+                    without.append(i)
             values_parts.append(column[0])
             present_parts.append(column[1])
         if values_parts:
@@ -295,7 +277,7 @@ class DocSets:
                 np.fromiter(q.docs(leaves[i][0]), dtype=np.int64) + leaves[i][1] for i in without
             ]
             extra_docs = np.concatenate(extra)
-            docs = np.union1d(docs, extra_docs[self.live[extra_docs]])
+            docs = _union([docs, extra_docs[self.live[extra_docs]]])
         return docs
 
     def term(self, fieldname: str, btext: bytes, searcher: Searcher) -> np.ndarray:
@@ -308,44 +290,79 @@ class DocSets:
         """Return the live documents containing a term and the term's weight in each
         (cached)."""
         key = (fieldname, btext)
+        found = self._cached(key)
+        if found is not None:
+            return found
+        ids_parts, weight_parts = [], []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if fieldname not in reader.schema:
+                continue
+            ids, weights = term_postings(reader, fieldname, btext)
+            if not len(ids):
+                continue
+            docs = ids.astype(np.int64) + offset
+            if reader.has_deletions():  # only this segment's postings need the mask
+                live = self.live[docs]
+                docs, weights = docs[live], weights[live]
+            ids_parts.append(docs)
+            weight_parts.append(weights)
+        docs, weights = self._joined(ids_parts, weight_parts)
+        self._remember(key, docs, weights)
+        return docs, weights
+
+    def _cached(self, key: tuple[str, bytes]) -> tuple[np.ndarray, np.ndarray] | None:
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
                 self._cache.move_to_end(key)
-                return found
-        ids_parts, weight_parts = [], []
-        for sub, offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            if fieldname not in reader.schema or (fieldname, btext) not in reader:
-                continue
-            ids, weights = leaf_postings(reader, fieldname, btext)
-            if len(ids):
-                ids_parts.append(ids + offset)
-                weight_parts.append(weights)
-        docs, weights = self._live_postings(ids_parts, weight_parts)
-        self._remember(key, docs, weights)
-        return docs, weights
+            return found
+
+    @staticmethod
+    def _joined(
+        doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the per-segment postings (live ones) joined, weights as float64."""
+        if not doc_parts:
+            return EMPTY, EMPTY_WEIGHTS
+        if len(doc_parts) == 1:
+            return doc_parts[0], weight_parts[0].astype(np.float64)
+        return np.concatenate(doc_parts), np.concatenate(weight_parts).astype(np.float64)
 
     def _live_postings(
         self, doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return the per-segment postings joined, deleted documents left out."""
-        if not doc_parts:
-            return EMPTY, EMPTY_WEIGHTS
-        docs, weights = np.concatenate(doc_parts), np.concatenate(weight_parts)
+        docs, weights = self._joined(doc_parts, weight_parts)
+        if self.all_alive or not len(docs):
+            return docs, weights
         live = self.live[docs]
         return docs[live], weights[live]
 
-    def position_keys(self, fieldname: str, btext: bytes, searcher: Searcher) -> np.ndarray | None:
+    def position_keys(
+        self,
+        fieldname: str,
+        btext: bytes,
+        searcher: Searcher,
+        candidates: np.ndarray | None = None,
+    ) -> np.ndarray | None:
         """Return ``doc * POSITION_STRIDE + position`` for every occurrence of a term in
-        live documents, sorted (cached); None when the postings cannot be read a block
-        at a time or hold a position past the stride."""
+        live documents, sorted; with ``candidates`` (sorted live documents) only the
+        occurrences in those, read for them alone from posting files. None when the
+        postings cannot be read a block at a time or hold a position past the stride.
+        Whole-term keys are cached, candidates' keys are not."""
+        if candidates is not None:
+            keys = self._candidate_keys(fieldname, btext, searcher, candidates)
+            if keys is not None:
+                return keys
+            whole = self.position_keys(fieldname, btext, searcher)
+            if whole is None:
+                return None
+            return whole[contains(candidates, whole // POSITION_STRIDE)]
         key = (fieldname, b"\x00positions\x00" + btext)
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found[0]
+        found = self._cached(key)
+        if found is not None:
+            return found[0]
         parts, doc_parts, weight_parts = [], [], []
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
@@ -367,16 +384,71 @@ class DocSets:
         self._remember((fieldname, btext), *self._live_postings(doc_parts, weight_parts))
         return keys
 
-    def phrase(self, fieldname: str, btexts: list[bytes], searcher: Searcher) -> np.ndarray | None:
-        """Return the live documents holding the terms ``btexts`` at consecutive
-        positions of ``fieldname``: the intersection of each term's occurrences moved
-        back by its place in the phrase, all in numpy. None when positions cannot be
-        read so (the caller then checks candidates one by one)."""
+    def _candidate_keys(
+        self, fieldname: str, btext: bytes, searcher: Searcher, candidates: np.ndarray
+    ) -> np.ndarray | None:
+        """Return the position keys of a term in ``candidates`` from the segments'
+        posting files; None when a segment holding candidates has none."""
+        parts = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            lo, hi = np.searchsorted(candidates, [offset, offset + reader.doc_count_all()])
+            if lo == hi or fieldname not in reader.schema:
+                continue
+            local = candidates[lo:hi] - offset
+            got = term_positions(reader, fieldname, btext, local)
+            if got is None:  # no posting file: the candidates' postings in the blocks
+                got = _candidate_positions(reader, fieldname, btext, local)
+                if got is None:
+                    return None
+            docs, positions = got
+            if len(positions) and int(positions.max()) >= POSITION_STRIDE - MAX_PHRASE_WORDS:
+                return None
+            parts.append((docs + offset) * POSITION_STRIDE + positions)
+        if not parts:
+            return EMPTY
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def all_words(
+        self,
+        fieldname: str,
+        btexts: list[bytes],
+        searcher: Searcher,
+        within: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Return the live documents holding every term of ``btexts`` (and in
+        ``within`` when given)."""
+        parts = sorted((self.term(fieldname, b, searcher) for b in set(btexts)), key=len)
+        result = parts[0] if parts else EMPTY
+        if within is not None:
+            result = self.intersect(result, within)
+        for part in parts[1:]:
+            if not len(result):
+                break
+            result = self.intersect(result, part)
+        return result
+
+    def phrase(
+        self,
+        fieldname: str,
+        btexts: list[bytes],
+        searcher: Searcher,
+        within: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        """Return the live documents (in ``within`` when given) holding the terms
+        ``btexts`` at consecutive positions of ``fieldname``: the documents holding
+        every term are the candidates, and only their occurrences are read (from
+        posting files where they exist); each term's occurrences moved back by its
+        place in the phrase are intersected, all in numpy. None when positions cannot
+        be read so (the caller then checks candidates one by one)."""
         if len(btexts) > MAX_PHRASE_WORDS:
             return None
+        candidates = self.all_words(fieldname, btexts, searcher, within)
+        if not len(candidates):
+            return EMPTY
         shifted = []
         for k, btext in enumerate(btexts):
-            keys = self.position_keys(fieldname, btext, searcher)
+            keys = self.position_keys(fieldname, btext, searcher, candidates)
             if keys is None:
                 return None
             if not len(keys):
@@ -385,50 +457,52 @@ class DocSets:
         shifted.sort(key=len)
         starts = shifted[0]
         for keys in shifted[1:]:
-            starts = np.intersect1d(starts, keys, assume_unique=True)
+            starts = starts[contains(keys, starts)]
             if not len(starts):
                 return EMPTY
-        return np.unique(starts // POSITION_STRIDE)
+        return distinct(starts // POSITION_STRIDE)
 
     def sloppy_phrase(
-        self, fieldname: str, btexts: list[bytes], slop: int, searcher: Searcher
+        self,
+        fieldname: str,
+        btexts: list[bytes],
+        slop: int,
+        searcher: Searcher,
+        within: np.ndarray | None = None,
     ) -> np.ndarray | None:
-        """Return the live documents holding the terms ``btexts`` as a sloppy phrase
-        (``SloppyPhrase``: one position per term, positions less their places in the
-        phrase within ``slop`` of each other). Each term's occurrences, moved back by
-        its place, are sorted keys; a window of ``slop + 1`` keys starting at any key
-        must hold a key of every term, all in numpy. Phrases repeating a term are
-        checked document by document (distinct positions). None when positions cannot
-        be read so."""
+        """Return the live documents (in ``within`` when given) holding the terms
+        ``btexts`` as a sloppy phrase (``SloppyPhrase``: one position per term,
+        positions less their places in the phrase within ``slop`` of each other).
+        Each term's occurrences in the candidates (the documents holding every term),
+        moved back by its place, are sorted keys; a window of ``slop + 1`` keys
+        starting at any key must hold a key of every term, all in numpy. Phrases
+        repeating a term are checked document by document (distinct positions). None
+        when positions cannot be read so."""
         if len(btexts) > MAX_PHRASE_WORDS:
             return None
+        candidates = self.all_words(fieldname, btexts, searcher, within)
+        if not len(candidates):
+            return EMPTY
         keys = []
         for btext in btexts:
-            found = self.position_keys(fieldname, btext, searcher)
+            found = self.position_keys(fieldname, btext, searcher, candidates)
             if found is None:
                 return None
             if not len(found):
                 return EMPTY
             keys.append(found)
-        candidates = functools.reduce(
-            lambda a, b: np.intersect1d(a, b, assume_unique=True),
-            (np.unique(k // POSITION_STRIDE) for k in keys),
-        )
-        if not len(candidates):
-            return EMPTY
-        keys = [k[np.isin(k // POSITION_STRIDE, candidates)] for k in keys]
         if len(set(btexts)) < len(btexts):
             return self._sloppy_by_document(keys, candidates, slop)
         # Moved back by the place in the phrase, kept inside the document's range.
         shifted = [k - place + MAX_PHRASE_WORDS for place, k in enumerate(keys)]
-        anchors = np.unique(np.concatenate(shifted))
+        anchors = distinct(np.concatenate(shifted))
         ok = np.ones(len(anchors), dtype=bool)
         for values in shifted:
             index = np.minimum(np.searchsorted(values, anchors), len(values) - 1)
             found = values[index]
             ok &= (found >= anchors) & (found <= anchors + slop)
             ok &= found // POSITION_STRIDE == anchors // POSITION_STRIDE
-        return np.unique(anchors[ok] // POSITION_STRIDE)
+        return distinct(anchors[ok] // POSITION_STRIDE)
 
     @staticmethod
     def _sloppy_by_document(
@@ -451,109 +525,250 @@ class DocSets:
 
     def _remember(self, key: tuple[str, bytes], docs: np.ndarray, weights: np.ndarray) -> None:
         """Cache a posting list, evicting the least recently used past the limits."""
+        size = docs.nbytes + weights.nbytes
+        if size > self.cache_bytes:
+            return
         with self._lock:
             if key in self._cache:
                 return
             self._cache[key] = (docs, weights)
-            self._bytes += docs.nbytes + weights.nbytes
-            while self._cache and (len(self._cache) > CACHE_TERMS or self._bytes > CACHE_BYTES):
+            self._bytes += size
+            while self._cache and (
+                len(self._cache) > CACHE_TERMS or self._bytes > self.cache_bytes
+            ):
                 _old, (d, w) = self._cache.popitem(last=False)
                 self._bytes -= d.nbytes + w.nbytes
 
-    def docs(self, q: query.Query | None, searcher: Searcher) -> np.ndarray:
-        """Return the sorted live documents matching ``q``."""
+    # -- set operations over sorted unique document numbers ----------------------------
+
+    def intersect(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return the sorted documents in both ``a`` and ``b`` (sorted, unique)."""
+        if len(a) > len(b):
+            a, b = b, a
+        if not len(a):
+            return EMPTY
+        return a[contains(b, a, self.doc_count_all)]
+
+    def difference(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return the sorted documents of ``a`` not in ``b`` (both sorted, unique)."""
+        if not len(a) or not len(b):
+            return a
+        return a[~contains(b, a, self.doc_count_all)]
+
+    # -- evaluation ----------------------------------------------------------------------
+
+    def docs(
+        self, q: query.Query | None, searcher: Searcher, within: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the sorted live documents matching ``q``; with ``within`` (sorted
+        live documents), those of them matching ``q`` (phrases are then checked for
+        those alone)."""
         if q is None:
             return EMPTY
-        return self._eval(q, searcher)
+        found = self._eval(q, searcher, within)
+        return found if within is None else self.intersect(found, within)
 
-    def _eval(self, q: query.Query, searcher: Searcher) -> np.ndarray:
+    def _eval(self, q: query.Query, searcher: Searcher, within: np.ndarray | None) -> np.ndarray:
+        """Return a sorted set X of live documents with ``docs(q) & within`` <= X <=
+        ``docs(q)`` (X = ``docs(q)`` without ``within``): ``within`` only lets
+        positional parts skip work."""
         if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
             return EMPTY
         if isinstance(q, query.Every):
             return self.all_live
         if isinstance(q, query.ConstantScoreQuery):
-            return self._eval(q.child, searcher)
+            return self._eval(q.child, searcher, within)
         if isinstance(q, query.AndMaybe):
-            return self._eval(q.a, searcher)
+            return self._eval(q.a, searcher, within)
         if isinstance(q, query.AndNot):
-            return np.setdiff1d(
-                self._eval(q.a, searcher), self._eval(q.b, searcher), assume_unique=True
+            return self.difference(
+                self._eval(q.a, searcher, within), self._eval(q.b, searcher, None)
             )
         if isinstance(q, query.Not):
-            return np.setdiff1d(self.all_live, self._eval(q.query, searcher), assume_unique=True)
+            return self.difference(self.all_live, self._eval(q.query, searcher, None))
         if type(q) is query.And:
-            parts = sorted((self._eval(c, searcher) for c in q.subqueries), key=len)
-            if not parts:
-                return EMPTY
-            result = parts[0]
-            for part in parts[1:]:
-                if not len(result):
-                    break
-                result = np.intersect1d(result, part, assume_unique=True)
-            return result
+            return self._and(q.subqueries, searcher, within)
         if type(q) is query.Or:
-            parts = [self._eval(c, searcher) for c in q.subqueries]
-            return _union(parts)
+            return _union([self._eval(c, searcher, within) for c in q.subqueries])
         if type(q) is query.Term:
             fieldobj = _field(searcher, q.fieldname)
             if fieldobj is None:
                 return EMPTY
             return self.term(q.fieldname, fieldobj.to_bytes(q.text), searcher)
         if isinstance(q, SloppyPhrase) and len(q.words) > 1:
-            return self._sloppy(q, searcher)
+            return self._sloppy(q, searcher, within)
         if type(q) is query.Phrase and q.slop == 1 and len(q.words) > 1:
-            fieldobj = _field(searcher, q.fieldname)
-            if fieldobj is None:
-                return EMPTY
-            words = [str(w) for w in q.words]
-            key = (q.fieldname, b"\x00phrase\x00" + " ".join(words).encode("utf-8"))
-            with self._lock:
-                cached = self._cache.get(key)
-            if cached is not None:
-                return cached[0]
-            docs = self.phrase(q.fieldname, [fieldobj.to_bytes(w) for w in words], searcher)
-            if docs is not None:
-                self._remember(key, docs, EMPTY_WEIGHTS)
-                return docs
-            candidates = None
-            for word in words:
-                found = self.term(q.fieldname, fieldobj.to_bytes(word), searcher)
-                candidates = (
-                    found
-                    if candidates is None
-                    else np.intersect1d(candidates, found, assume_unique=True)
-                )
-                if not len(candidates):
-                    return EMPTY
-            hits = phrase_docs(searcher, words, candidates.tolist(), (q.fieldname,))
-            docs = np.array(sorted(hits), dtype=np.int64)
-            self._remember(key, docs, EMPTY_WEIGHTS)
-            return docs
+            return self._phrase(q, searcher, within)
         if isinstance(q, query.Prefix | query.Wildcard | query.FuzzyTerm):
-            reader = searcher.reader()
-            fieldobj = _field(searcher, q.fieldname)
-            if fieldobj is None:
-                return EMPTY
-            words = list(q._btexts(reader))
-            return _union([self.term(q.fieldname, fieldobj.to_bytes(w), searcher) for w in words])
+            return self.expansion_docs(q, searcher)
         if is_date_range(q, searcher):
             return self.date_range(q, searcher)
         return self._fallback(q, searcher)
 
-    def _sloppy(self, q: SloppyPhrase, searcher: Searcher) -> np.ndarray:
+    def _and(
+        self, subqueries: list[query.Query], searcher: Searcher, within: np.ndarray | None
+    ) -> np.ndarray:
+        """Return the And of ``subqueries``: the parts without positions first, then the
+        phrases, checked only in what the others left."""
+        plain = [c for c in subqueries if not _positional(c)]
+        positional = [c for c in subqueries if _positional(c)]
+        if not subqueries:
+            return EMPTY
+        result: np.ndarray | None = None
+        for part in sorted((self._eval(c, searcher, within) for c in plain), key=len):
+            result = part if result is None else self.intersect(result, part)
+            if not len(result):
+                return EMPTY
+        for child in positional:
+            narrowed = result if result is not None else within
+            part = self._eval(child, searcher, narrowed)
+            result = part if result is None else self.intersect(result, part)
+            if not len(result):
+                return EMPTY
+        return EMPTY if result is None else result
+
+    def _phrase(self, q: query.Phrase, searcher: Searcher, within: np.ndarray | None) -> np.ndarray:
+        fieldobj = _field(searcher, q.fieldname)
+        if fieldobj is None:
+            return EMPTY
+        words = [str(w) for w in q.words]
+        key = (q.fieldname, b"\x00phrase\x00" + " ".join(words).encode("utf-8"))
+        cached = self._cached(key)
+        if cached is not None:
+            return cached[0]
+        btexts = [fieldobj.to_bytes(w) for w in words]
+        docs = self.phrase(q.fieldname, btexts, searcher, within)
+        if docs is None:
+            candidates = self.all_words(q.fieldname, btexts, searcher, within)
+            if not len(candidates):
+                return EMPTY
+            hits = phrase_docs(searcher, words, candidates.tolist(), (q.fieldname,))
+            docs = np.array(sorted(hits), dtype=np.int64)
+        if within is None:
+            self._remember(key, docs, EMPTY_WEIGHTS)
+        return docs
+
+    def _sloppy(self, q: SloppyPhrase, searcher: Searcher, within: np.ndarray | None) -> np.ndarray:
         fieldobj = _field(searcher, q.fieldname)
         if fieldobj is None:
             return EMPTY
         words = [str(w) for w in q.words]
         key = (q.fieldname, f"\x00near{q.slop}\x00{' '.join(words)}".encode())
-        with self._lock:
-            cached = self._cache.get(key)
+        cached = self._cached(key)
         if cached is not None:
             return cached[0]
         btexts = [fieldobj.to_bytes(w) for w in words]
-        docs = self.sloppy_phrase(q.fieldname, btexts, int(q.slop), searcher)
+        docs = self.sloppy_phrase(q.fieldname, btexts, int(q.slop), searcher, within)
         if docs is None:  # another codec: Whoosh's matchers, the same rule
             docs = self._fallback(q, searcher)
+            within = None
+        if within is None:
+            self._remember(key, docs, EMPTY_WEIGHTS)
+        return docs
+
+    # -- prefixes, wildcards, typo-tolerant terms --------------------------------------
+
+    def expansion(self, q: query.Query, searcher: Searcher) -> Expansion:
+        """Return the index terms a prefix, wildcard or typo-tolerant term expands to,
+        with their document counts, and those that rank: for prefixes and wildcards
+        the ``MAX_PREFIX_TERMS`` most frequent (cached)."""
+        key = (
+            q.fieldname,
+            f"\x00expand\x00{type(q).__name__}\x00{q.text}\x00"
+            f"{getattr(q, 'maxdist', '')}\x00{getattr(q, 'prefixlength', '')}".encode(),
+        )
+        with self._lock:
+            found = self._expansions.get(key)
+        if found is not None:
+            return found
+        counts = self._expansion_counts(q, searcher)
+        words = sorted(counts)
+        if isinstance(q, query.FuzzyTerm):
+            ranked = words
+        else:
+            ranked = sorted(words, key=lambda w: (-counts[w], w))[:MAX_PREFIX_TERMS]
+            ranked.sort()
+        found = Expansion(words, ranked, sum(counts.values()))
+        with self._lock:
+            self._expansions[key] = found
+            while len(self._expansions) > CACHE_TERMS:
+                self._expansions.popitem(last=False)
+        return found
+
+    def _expansion_counts(self, q: query.Query, searcher: Searcher) -> dict[bytes, int]:
+        """Return {term: documents holding it (deleted ones included)} of an expansion:
+        a prefix's or wildcard's terms per segment (from its posting file's term range,
+        else its term table), a typo-tolerant term's from the lexicon."""
+        fieldobj = _field(searcher, q.fieldname)
+        if fieldobj is None:
+            return {}
+        counts: dict[bytes, int] = {}
+        if not isinstance(q, query.Prefix | query.Wildcard) or isinstance(q, query.FuzzyTerm):
+            reader = searcher.reader()
+            for word in q._btexts(reader):
+                btext = fieldobj.to_bytes(word)
+                counts[btext] = reader.doc_frequency(q.fieldname, btext)
+            return counts
+        literal = fieldobj.to_bytes(q.text if type(q) is query.Prefix else q._find_prefix(q.text))
+        pattern = None if type(q) is query.Prefix else re.compile(q._get_pattern())
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if q.fieldname not in reader.schema:
+                continue
+            found = prefix_terms(reader, q.fieldname, literal)
+            if found is None:  # no posting file: the segment's term table
+                found = [
+                    (btext, reader.doc_frequency(q.fieldname, btext))
+                    for btext in reader.expand_prefix(q.fieldname, literal)
+                ]
+            for btext, df in found:
+                if pattern is None or pattern.match(fieldobj.from_bytes(btext)):
+                    counts[btext] = counts.get(btext, 0) + df
+        return counts
+
+    def broad_expansions(self, node: Node | None, searcher: Searcher) -> dict[Node, int]:
+        """Return, for each prefix or wildcard node of a query tree broader than
+        ``MAX_PREFIX_TERMS`` index words, how many words it expands to (over its
+        fields: a word in the headline and the body is one), for ``describe``."""
+        found: dict[Node, int] = {}
+        for expanding in expanding_nodes(node):
+            words: set[bytes] = set()
+            for leaf in field_leaves(expanding):
+                if isinstance(leaf, query.Prefix | query.Wildcard):
+                    words.update(self.expansion(leaf, searcher).words)
+            if len(words) > MAX_PREFIX_TERMS:
+                found[expanding] = len(words)
+        return found
+
+    def expansion_docs(self, q: query.Query, searcher: Searcher) -> np.ndarray:
+        """Return the live documents holding any term ``q`` expands to (every term,
+        ranked or not: all of them match; cached). A prefix's documents in a segment
+        with a posting file are the postings of one range of its terms."""
+        fieldobj = _field(searcher, q.fieldname)
+        if fieldobj is None:
+            return EMPTY
+        key = (q.fieldname, b"\x00expanded\x00" + repr(q).encode("utf-8"))
+        cached = self._cached(key)
+        if cached is not None:
+            return cached[0]
+        words = None
+        parts = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if q.fieldname not in reader.schema:
+                continue
+            ids = None
+            if type(q) is query.Prefix:
+                ids = prefix_ids(reader, q.fieldname, fieldobj.to_bytes(q.text))
+            if ids is None:
+                if words is None:
+                    words = self.expansion(q, searcher).words
+                ids = _union([term_postings(reader, q.fieldname, w)[0] for w in words])
+            if len(ids):
+                docs = ids.astype(np.int64) + offset
+                parts.append(docs[self.live[docs]] if reader.has_deletions() else docs)
+        # Segments hold consecutive document numbers: their parts are already in order.
+        docs = np.concatenate(parts) if len(parts) > 1 else (parts[0] if parts else EMPTY)
         self._remember(key, docs, EMPTY_WEIGHTS)
         return docs
 
@@ -564,7 +779,91 @@ class DocSets:
             for sub, offset in searcher.leaf_searchers()
         ]
         docs = np.concatenate(parts) if parts else EMPTY
-        return np.unique(docs)
+        return distinct(docs)
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The index terms of a prefix, wildcard or typo-tolerant term: all ``words``
+    (sorted; all match), the ``ranked`` ones (scored), and the documents of all."""
+
+    words: list[bytes]
+    ranked: list[bytes]
+    postings: int
+
+    @property
+    def capped(self) -> bool:
+        """True when some words match without being scored."""
+        return len(self.ranked) < len(self.words)
+
+
+def segment_live(reader) -> np.ndarray:
+    """Return the live-document mask of one segment reader with deletions."""
+    count = reader.doc_count_all()
+    mask = np.ones(count, dtype=bool)
+    try:
+        deleted = reader.segment().deleted_docs()
+        gone = np.fromiter(deleted, dtype=np.int64)
+    except Exception:  # not a standard segment: ask for every live document
+        mask[:] = False
+        mask[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        return mask
+    mask[gone[gone < count]] = False
+    return mask
+
+
+def _positional(q: query.Query) -> bool:
+    """Return True when ``q`` holds a phrase (whose positions must be read)."""
+    if isinstance(q, query.Phrase):
+        return True
+    return not q.is_leaf() and any(_positional(c) for c in q.children())
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Return the sorted distinct ``values`` (integers). A stable sort merges runs
+    already in order (the parts of a union) in linear time; ``np.unique`` hashes
+    first and is many times slower on large integer arrays."""
+    if len(values) < 2:
+        return values.copy()
+    ordered = np.sort(values, kind="stable")
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def kth_largest(values: np.ndarray, k: int):
+    """Return the ``k``-th largest of ``values`` (1 <= k <= len). On large arrays a
+    sample first gives a bound that at least ``k`` values reach (checked; the whole
+    array otherwise), so that only the few values above it are partitioned: linear,
+    where ``argpartition`` of the whole array costs ten times more."""
+    n = len(values)
+    candidates = values
+    if n > 4096 and n > 64 * k:
+        step = n // (64 * k)
+        sample = values[::step]
+        j = min(len(sample), 2 * (k // step) + 8)
+        bound = np.partition(sample, len(sample) - j)[len(sample) - j]
+        above = values[values >= bound]
+        if len(above) >= k:
+            candidates = above
+    return np.partition(candidates, len(candidates) - k)[len(candidates) - k]
+
+
+def contains(values: np.ndarray, probes: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Return, for each of ``probes``, whether the sorted ``values`` hold it: by binary
+    search when ``probes`` are few, else through a presence mask of ``size`` (or the
+    largest value + 1)."""
+    if not len(values) or not len(probes):
+        return np.zeros(len(probes), dtype=bool)
+    if len(probes) * 16 < len(values) or size is None and values[-1] > 64 * len(values):
+        at = np.searchsorted(values, probes)
+        at[at >= len(values)] = len(values) - 1
+        return values[at] == probes
+    top = int(max(values[-1], probes.max())) + 1 if size is None else size
+    mask = np.zeros(top, dtype=bool)
+    mask[values] = True
+    return mask[probes]
 
 
 def phrase_docs(
@@ -579,7 +878,7 @@ def phrase_docs(
     candidates still possible after the previous ones; unlike a Phrase query, which
     checks every document holding all the words one posting at a time."""
     found: set[int] = set()
-    wanted = np.unique(np.asarray(candidates, dtype=np.int64))
+    wanted = distinct(np.asarray(candidates, dtype=np.int64))
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         size = reader.doc_count_all()
@@ -628,6 +927,25 @@ def _phrase_in_blocks(
     return sorted(starts or ())
 
 
+def _candidate_positions(
+    reader, fieldname: str, btext: bytes, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return (document, position) of each occurrence of a term in the sorted
+    segment-local ``docs``, decoding only their postings from Whoosh's blocks; None
+    when they cannot be read a block at a time."""
+    found = _block_positions(reader, fieldname, btext, docs)
+    if found is None:
+        return None
+    if not found:
+        return EMPTY, EMPTY
+    ordered = sorted(found)
+    counts = np.fromiter((len(found[d]) for d in ordered), dtype=np.int64, count=len(ordered))
+    positions = np.fromiter(
+        chain.from_iterable(found[d] for d in ordered), dtype=np.int64, count=int(counts.sum())
+    )
+    return np.repeat(np.asarray(ordered, dtype=np.int64), counts), positions
+
+
 def _block_positions(
     reader, fieldname: str, btext: bytes, docs: np.ndarray
 ) -> dict[int, tuple[int, ...]] | None:
@@ -662,18 +980,6 @@ def _block_positions(
     except (AttributeError, TypeError, IndexError):  # not whoosh3 block postings
         return None
     return out
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _decode_positions(value: bytes) -> tuple[int, ...]:
-    """Decode a ``Positions`` posting value (whoosh.formats): a 4-byte count, then
-    the pickled position deltas. Undecodable bytes raise UnpicklingError (reported
-    as a damaged index). Memoised: most values are one of a few thousand (a word used
-    once, at position p)."""
-    try:
-        return tuple(accumulate(loads(value[4:] + b".")))
-    except Exception as exc:  # damaged bytes can fail in many ways inside pickle
-        raise UnpicklingError(f"damaged positions in a posting: {exc}") from exc
 
 
 def _phrase_by_matchers(reader, fieldname: str, btexts: list[bytes], local: list[int]) -> list[int]:
@@ -716,7 +1022,7 @@ def _union(parts: list[np.ndarray]) -> np.ndarray:
     docs = np.concatenate(parts)
     size = int(docs.max()) + 1
     if len(docs) * 16 < size:
-        return np.unique(docs)
+        return distinct(docs)
     # Large sets: a presence mask is linear, sorting is not.
     mask = np.zeros(size, dtype=bool)
     mask[docs] = True

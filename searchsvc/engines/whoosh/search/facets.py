@@ -12,7 +12,6 @@ documents' values, with no stored fields read.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -20,18 +19,13 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from searchsvc.models import FacetValue
+from searchsvc.text import fold
 
-from .docsets import field_postings, segment_key
+from .docsets import field_postings, kth_largest, segment_key
+from .postfile import PostFile
+from .postings import FILES
 
 SEGMENT_CACHE = 256  # per-segment (field) pieces kept, at most
-
-
-def fold(text: str) -> str:
-    """Return ``text`` lowercased with accents removed (for prefix matching)."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @dataclass
@@ -39,10 +33,13 @@ class ValueTable:
     """Document -> value ids of one keyword field over a whole searcher."""
 
     names: list[str]
-    indptr: np.ndarray  # int64, length doc_count_all + 1
+    indptr: np.ndarray  # int32 (int64 past 2**31 values), length doc_count_all + 1
     values: np.ndarray  # int32, value ids, grouped by document
     doc_freq: np.ndarray  # int64, documents carrying each value (deleted ones included)
     _folded: list[str] | None = None
+    _owners: np.ndarray | None = None
+    _first: np.ndarray | None = None
+    _single: bool | None = None
 
     @classmethod
     def build(cls, searcher: Searcher, fieldname: str) -> ValueTable:
@@ -70,10 +67,12 @@ class ValueTable:
             docs = np.concatenate(doc_parts)
             values = np.concatenate(value_parts)
         else:
-            docs = np.zeros(0, dtype=np.int64)
+            docs = np.zeros(0, dtype=np.int32)
             values = np.zeros(0, dtype=np.int32)
-        indptr = np.zeros(ndocs + 1, dtype=np.int64)
-        np.cumsum(np.bincount(docs, minlength=ndocs), out=indptr[1:])
+        # 32-bit offsets while they fit: half the memory of a table at a million documents.
+        kind = np.int32 if len(values) < np.iinfo(np.int32).max else np.int64
+        indptr = np.zeros(ndocs + 1, dtype=kind)
+        indptr[1:] = np.cumsum(np.bincount(docs, minlength=ndocs))
         doc_freq = np.bincount(values, minlength=len(ids)).astype(np.int64)
         return cls(list(ids), indptr, values, doc_freq)
 
@@ -93,25 +92,53 @@ class ValueTable:
 
     def first_value(self, docs: np.ndarray) -> np.ndarray:
         """Return, for single-valued fields, each document's value id (-1 if none)."""
-        starts = self.indptr[docs]
-        has = self.indptr[docs + 1] > starts
-        out = np.full(len(docs), -1, dtype=np.int64)
-        if len(self.values):
-            out[has] = self.values[starts[has]]
-        return out
+        if self._first is None:
+            starts = self.indptr[:-1]
+            has = self.indptr[1:] > starts
+            first = np.full(len(starts), -1, dtype=np.int32)
+            if len(self.values):
+                first[has] = self.values[starts[has]]
+            self._first = first
+        return self._first[docs]
 
     def counts(self, docs: np.ndarray) -> np.ndarray:
-        """Return the number of documents in ``docs`` carrying each value."""
+        """Return the number of documents in ``docs`` carrying each value: for a large
+        share of the index, by one pass over every (document, value) pair; else by
+        gathering the documents' values."""
+        if self._single is None:
+            self._single = bool(len(self.values) == 0 or np.diff(self.indptr).max() <= 1)
+        if self._single:  # at most one value per document (a source, an article)
+            ids = self.first_value(docs)
+            return np.bincount(ids[ids >= 0], minlength=len(self.names))
+        if len(docs) * 8 > len(self.indptr) and len(self.values):
+            selected = np.zeros(len(self.indptr) - 1, dtype=bool)
+            selected[docs] = True
+            chosen = self.values[selected[self.owners()]]
+            return np.bincount(chosen, minlength=len(self.names))
         return np.bincount(self.value_ids(docs), minlength=len(self.names))
+
+    def owners(self) -> np.ndarray:
+        """Return the document of each entry of ``values`` (built at first use)."""
+        if self._owners is None:
+            per_doc = np.diff(self.indptr)
+            self._owners = np.repeat(np.arange(len(per_doc), dtype=np.int32), per_doc)
+        return self._owners
+
+    def count_distinct(self, ids: np.ndarray) -> int:
+        """Return how many distinct ids (``first_value`` results, -1 for none) ``ids``
+        holds (a presence mask: linear, where sorting is not)."""
+        seen = np.zeros(len(self.names) + 1, dtype=bool)
+        seen[ids + 1] = True
+        return int(np.count_nonzero(seen))
 
     def top(self, docs: np.ndarray, limit: int, active: list[str]) -> list[FacetValue]:
         """Return the ``limit`` most frequent values among ``docs`` (ties by name), plus
         any ``active`` value not among them, each marked active or not."""
         counts = self.counts(docs)
         nonzero = np.flatnonzero(counts)
-        if len(nonzero) > limit * 4:
-            keep = np.argpartition(-counts[nonzero], limit * 4)[: limit * 4]
-            nonzero = nonzero[keep]
+        if len(nonzero) > limit > 0:
+            # Every value as frequent as the limit-th (ties are then ordered by name).
+            nonzero = nonzero[counts[nonzero] >= kth_largest(counts[nonzero], limit)]
         chosen = sorted(nonzero.tolist(), key=lambda i: (-int(counts[i]), self.names[i]))[:limit]
         active_set = set(active)
         result = [
@@ -153,12 +180,16 @@ class SegmentPiece:
     the segment-local document numbers and the index in ``names`` of each value."""
 
     names: list[str]
-    docs: np.ndarray  # int64
+    docs: np.ndarray  # int32, segment-local
     values: np.ndarray  # int32
 
     @classmethod
     def read(cls, reader, fieldname: str) -> SegmentPiece:
-        """Return the piece read from one segment reader's postings."""
+        """Return the piece read from one segment reader's posting file, else from its
+        postings."""
+        found = FILES.get(reader, fieldname)
+        if found is not None:
+            return cls.from_postfile(found)
         names: list[str] = []
         doc_parts: list[np.ndarray] = []
         value_parts: list[np.ndarray] = []
@@ -170,11 +201,30 @@ class SegmentPiece:
             value_parts.append(np.full(len(docs), len(names), dtype=np.int32))
             names.append(name)
         if not doc_parts:
-            return cls(names, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
+            return cls(names, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
         docs = np.concatenate(doc_parts)
         values = np.concatenate(value_parts)
         order = np.argsort(docs, kind="stable")
-        return cls(names, docs[order], values[order])
+        return cls(names, docs[order].astype(np.int32), values[order])
+
+    @classmethod
+    def from_postfile(cls, found: PostFile) -> SegmentPiece:
+        """Return the piece of a posting file (empty names are not values)."""
+        dfs = found.doc_frequencies()
+        terms = found.terms()
+        value_of = np.full(len(dfs), -1, dtype=np.int32)
+        names: list[str] = []
+        for i in np.flatnonzero(dfs > 0).tolist():
+            if terms[i]:
+                value_of[i] = len(names)
+                names.append(terms[i].decode("utf-8"))
+        values = np.repeat(value_of, dfs)
+        docs = found.ids_of_range(0, len(dfs)).astype(np.int64)
+        if len(names) < len(dfs):
+            kept = values >= 0
+            docs, values = docs[kept], values[kept]
+        order = np.argsort(docs, kind="stable")
+        return cls(names, docs[order].astype(np.int32), values[order])
 
 
 class SegmentValues:

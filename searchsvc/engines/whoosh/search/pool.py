@@ -7,12 +7,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from searchsvc.text import fold_table
+
+from . import postfile
 from .copies import CopyGraph
 from .docsets import DocSets
 from .facets import ValueTable
+from .postings import postfiles_enabled
 from .ranking import SortKeys
 from .scoring import FieldLengths, Scorer
 
@@ -34,9 +39,9 @@ class Generation:
         self._sort_keys: SortKeys | None = None
         self._scorer: Scorer | None = None
         self._copies: CopyGraph | None = None
-        # Reentrant: a memo build (under the lock) builds the tables it needs.
-        self._table_lock = threading.RLock()
+        self._table_lock = threading.Lock()
         self._memo: dict[str, Any] = {}
+        self._memo_lock = threading.Lock()  # apart: what a memo builds takes the others
 
     def acquire(self) -> Searcher:
         with self._lock:
@@ -57,6 +62,28 @@ class Generation:
             free, self._free = self._free, []
         for searcher in free:
             searcher.close()
+
+    def build_postfiles(self) -> bool:
+        """Start writing, in a background process, the posting files this version's
+        segments lack (an index written before they existed); return True if started."""
+        folder = getattr(self.ix.storage, "folder", None)
+        if folder is None or not postfiles_enabled() or not postfile.missing(self.ix):
+            return False
+        return postfile.build_in_background(folder)
+
+    def prepare(self, searcher: Searcher, fields: tuple[str, ...] = ("title", "text")) -> None:
+        """Build now what the first searches of this version would otherwise build:
+        the derived arrays of the facet tables built so far, the field lengths of
+        ``fields`` and the text fold's table (for words that are not ASCII)."""
+        fold_table()
+        none = np.zeros(0, dtype=np.int64)
+        for table in list(self._tables.values()):
+            table.owners()
+            table.first_value(none)
+        lengths = self.scorer(searcher).lengths
+        for fieldname in fields:
+            if fieldname in searcher.schema.names():
+                lengths.of(searcher, fieldname, none)
 
     def docsets(self, searcher: Searcher) -> DocSets:
         if self._docsets is None:
@@ -104,7 +131,7 @@ class Generation:
         """Return what ``build`` returns, computed once for this index version (for
         answers about the whole index, which only a new version changes)."""
         if key not in self._memo:
-            with self._table_lock:
+            with self._memo_lock:
                 if key not in self._memo:
                     self._memo[key] = build()
         return self._memo[key]

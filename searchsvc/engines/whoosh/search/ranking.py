@@ -3,19 +3,16 @@ relevance with the exact-phrase boost, and the scores of an ordered set."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 from whoosh import query
-from whoosh.analysis import STOP_WORDS
 from whoosh.searching import Searcher
 
 from searchsvc.models import SearchRequest
 
-from .docsets import DocSets, numeric_column
-from .facets import fold
-from .query import CompiledQuery
+from .docsets import DocSets, distinct, kth_largest, numeric_column
+from .query import DEFAULT_FIELDS, CompiledQuery
 from .scoring import Scorer, Unsupported, top
 
 PHRASE_WINDOW = 100
@@ -58,11 +55,11 @@ class SortKeys:
         last), then paragraph position, then document number."""
         dates = self.dates[docs]
         primary = np.where(dates == _UNDATED, _UNDATED, -dates if newest else dates)
+        if n <= 0:
+            return docs[:0]
         if n < len(docs):
             # Only the n best need a full sort.
-            cut = np.argpartition(primary, n - 1)[:n] if n > 0 else np.zeros(0, dtype=np.int64)
-            bound = primary[cut].max() if len(cut) else 0
-            keep = np.flatnonzero(primary <= bound)
+            keep = np.flatnonzero(primary <= -kth_largest(-primary, n))
             docs, primary = docs[keep], primary[keep]
         order = np.lexsort((docs, self.positions[docs], primary))
         return docs[order[:n]]
@@ -91,13 +88,15 @@ class Ranking:
         self.sort = req.sort
         self.keys = keys
         self.scorer = scorer
+        self.docsets = scorer.docsets if scorer is not None else None
         self.sortedby = None
         words = parsed.words or []
         self.phrase = words if req.sort == "relevance" and len(words) >= 2 else None
         # Whoosh's AndNot matcher can let through documents the numpy evaluation
         # excludes; restrict to the authoritative set when the query negates anything.
         self.allow = set(docs.tolist()) if _has_negation(final) else None
-        # Copies folded into another hit (sorted docnums), never ranked.
+        # Copies folded into another hit (sorted docnums), never ranked: the numpy
+        # scorer keeps to ``docs`` (which lacks them), Whoosh's own top-k masks them.
         self.exclude = exclude if exclude is not None and len(exclude) else None
         self._cache: list[tuple[int, float]] = []
         self._complete = False
@@ -113,11 +112,7 @@ class Ranking:
         ranked = None
         if self.scorer is not None:
             try:
-                docs, scores = self.scorer.score(self.final, self.searcher)
-                if self.exclude is not None:
-                    keep = np.searchsorted(self.exclude, docs)
-                    keep = self.exclude[np.minimum(keep, len(self.exclude) - 1)] != docs
-                    docs, scores = docs[keep], scores[keep]
+                docs, scores = self.scorer.score(self.final, self.searcher, self.docs)
                 ranked = top(docs, scores, want)
             except Unsupported:  # phrases: let Whoosh rank
                 self.scorer = None
@@ -133,43 +128,31 @@ class Ranking:
         self._complete = len(ranked) < want
         if self.phrase:
             window = ranked[:PHRASE_WINDOW]
-            with_phrase = _phrase_in_stored(self.searcher, self.phrase, [d for d, _ in window])
+            with_phrase = self._with_phrase([d for d, _ in window])
             boosted = [r for r in window if r[0] in with_phrase]
             rest = [r for r in window if r[0] not in with_phrase]
             ranked = boosted + rest + ranked[PHRASE_WINDOW:]
         self._cache = ranked
         return ranked[:n]
 
+    def _with_phrase(self, candidates: list[int]) -> set[int]:
+        """Return the candidates whose headline or text holds the query's words as a
+        phrase (consecutive indexed positions: only stop words, which are not indexed,
+        may come between), read from the candidates' positions alone."""
+        if not candidates or self.phrase is None:
+            return set()
+        docsets = self.docsets
+        if docsets is None:  # no numpy scorer: no document sets at hand
+            return set()
+        phrase = query.Or([query.Phrase(f, self.phrase) for f in DEFAULT_FIELDS])
+        within = distinct(np.asarray(candidates, dtype=np.int64))
+        return set(docsets.docs(phrase, self.searcher, within).tolist())
+
 
 def _has_negation(q: query.Query) -> bool:
     if isinstance(q, query.AndNot | query.Not):
         return True
     return any(_has_negation(c) for c in q.children()) if not q.is_leaf() else False
-
-
-def _phrase_in_stored(searcher: Searcher, words: list[str], candidates: list[int]) -> set[int]:
-    """Return the candidates whose stored headline or text holds ``words`` (stems) as a
-    phrase, judged by a regular expression on the accent-folded text: each word starts
-    like its stem and only stop words (dropped at indexing) may come between. Close
-    to the indexed phrase semantics, and cheap for a hundred candidates, which is all
-    a ranking boost needs."""
-    pattern = _loose_phrase(words)
-    found: set[int] = set()
-    for docnum in candidates:
-        fields = searcher.stored_fields(docnum)
-        if any(pattern.search(fold(fields.get(name) or "")) for name in ("title", "text")):
-            found.add(docnum)
-    return found
-
-
-_STOPS = "|".join(sorted(STOP_WORDS, key=len, reverse=True))
-
-
-def _loose_phrase(words: list[str]) -> re.Pattern[str]:
-    """Return the pattern for ``_phrase_in_stored``."""
-    parts = [re.escape(w[: max(3, len(w) - 1)]) + r"\w*" for w in words]
-    gap = rf"(?:[\W_]+(?:{_STOPS})\b)*[\W_]+"
-    return re.compile(r"\b" + gap.join(parts) + r"\b", re.IGNORECASE)
 
 
 def scores_of(
