@@ -10,8 +10,9 @@ BENCH_ARGS ?=
 EXTRACTION_ARGS ?=
 # pip's own output goes to this log (the last pip run's), shown when pip fails.
 PIP_LOG := $(VENV)/pip.log
+INGEST_ARGS ?=
 
-.PHONY: install dev run index serve test lint bench bench-extraction bench-entities train-ner clean
+.PHONY: install dev run index serve test lint bench bench-ingest bench-extraction bench-entities train-ner clean
 
 # $(call pip,ARGS): run pip quietly into $(PIP_LOG); on failure print its end and stop.
 pip = $(BIN)/python -m pip $(1) > $(PIP_LOG) 2>&1 \
@@ -67,6 +68,9 @@ bench-entities: install
 
 bench: dev
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+bench-ingest: dev
+	$(BIN)/python benchmarks/ingest.py $(INGEST_ARGS)
 
 train-ner: install
 	PYTHON=$(BIN)/python bash training/train.sh

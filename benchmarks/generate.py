@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import gzip
+import html
 import itertools
 import json
 import os
@@ -435,19 +436,25 @@ def iter_paragraphs(paragraphs: int, seed: int = 1, copies: float = 0.0) -> Iter
 
 
 def write_jsonl(
-    out: Path, paragraphs: int, seed: int = 1, copies: float = 0.0
+    out: Path,
+    paragraphs: int,
+    seed: int = 1,
+    articles_per_file: int | None = ARTICLES_PER_FILE,
+    copies: float = 0.0,
 ) -> tuple[int, int]:
-    """Write the collection as JSON Lines files of ``ARTICLES_PER_FILE`` articles under
-    ``out``; return (articles, files)."""
+    """Write the collection (``copies``: that share of the articles republished) as JSON
+    Lines files of ``articles_per_file`` articles under ``out`` (None: all in one file,
+    ``all.jsonl``); return (articles, files)."""
     out.mkdir(parents=True, exist_ok=True)
     articles = files = 0
     fh = None
     try:
         for art in Generator(seed, copies=copies).iter_articles(paragraphs):
-            if articles % ARTICLES_PER_FILE == 0:
+            if fh is None or (articles_per_file and articles % articles_per_file == 0):
                 if fh:
                     fh.close()
-                fh = open(out / f"part-{files:05d}.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+                name = f"part-{files:05d}.jsonl" if articles_per_file else "all.jsonl"
+                fh = open(out / name, "w", encoding="utf-8")  # noqa: SIM115
                 files += 1
             record = {k: art[k] for k in ("title", "date", "source", "url")}
             record["text"] = "\n\n".join(text for text, _, _ in art["paragraphs"])
@@ -459,6 +466,35 @@ def write_jsonl(
     return articles, files
 
 
+def article_page(art: dict) -> str:
+    """Return a generated article as a small news page (headline, date, site, body)."""
+    title = html.escape(art["title"])
+    body = "\n".join(f"<p>{html.escape(text)}</p>" for text, _, _ in art["paragraphs"])
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title>"
+        f'<meta property="og:site_name" content="{html.escape(art["source"])}">'
+        f'<meta property="article:published_time" content="{art["date"]}">'
+        f'<link rel="canonical" href="{art["url"]}"></head>\n'
+        f'<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>\n'
+        f"<article><h1>{title}</h1>\n{body}\n</article>\n"
+        "<footer>All rights reserved.</footer></body></html>\n"
+    )
+
+
+def write_pages(out: Path, paragraphs: int, seed: int = 1) -> tuple[int, int]:
+    """Write the collection as one HTML page per article under ``out`` (folders of
+    ``ARTICLES_PER_FILE`` pages); return (articles, files)."""
+    articles = 0
+    for art in Generator(seed).iter_articles(paragraphs):
+        folder = out / f"{articles // ARTICLES_PER_FILE:04d}"
+        if articles % ARTICLES_PER_FILE == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{art['id']}.html").write_text(article_page(art), "utf-8")
+        articles += 1
+    return articles, articles
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: write ``--paragraphs`` paragraphs as JSON Lines under ``--out``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -467,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--copies", type=float, default=0.0, help="Share republished.")
     args = parser.parse_args(argv)
-    articles, files = write_jsonl(args.out, args.paragraphs, args.seed, args.copies)
+    articles, files = write_jsonl(args.out, args.paragraphs, args.seed, copies=args.copies)
     print(f"wrote {args.paragraphs:,} paragraphs in {articles:,} articles, {files} files")
 
 

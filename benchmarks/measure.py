@@ -117,15 +117,28 @@ def tree_pss(pid: int) -> int:
     return total
 
 
+def process_cpu(pid: int) -> float | None:
+    """Return the CPU seconds (user + system) used so far by the process ``pid`` itself
+    (not its children), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler(threading.Thread):
     """Samples the memory of a process tree every ``interval`` seconds; ``peak_rss``
-    and ``peak_pss`` hold the largest sums seen."""
+    and ``peak_pss`` hold the largest sums seen, ``root_cpu`` the CPU seconds of the
+    root process itself at the last sample."""
 
     def __init__(self, pid: int, interval: float = 0.1, pss: bool = False):
         super().__init__(daemon=True)
         self.pid, self.interval, self.pss = pid, interval, pss
         self.peak_rss = self.peak_pss = 0
         self.processes = 0
+        self.root_cpu = 0.0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -134,6 +147,7 @@ class MemorySampler(threading.Thread):
             if self.pss:
                 self.peak_pss = max(self.peak_pss, tree_pss(self.pid))
             self.processes = max(self.processes, len(tree_pids(self.pid)))
+            self.root_cpu = process_cpu(self.pid) or self.root_cpu
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import time
 from typing import Any
 
 import click
@@ -77,6 +78,14 @@ def main() -> None:
 # --- reindex -----------------------------------------------------------------------
 
 
+def _size(n: int) -> str:
+    """Return a byte count for people: 512 B, 3.2 MB, 5.1 GB."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n} B"
+
+
 def _print_report(report, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
@@ -121,6 +130,15 @@ def _print_report(report, as_json: bool) -> None:
             click.echo(f"  {item.path}: {item.reason}", err=True)
         if len(report.warnings) > len(shown):
             click.echo(f"  ... and {len(report.warnings) - len(shown)} more", err=True)
+
+
+def _progress_text(progress, elapsed: float) -> str:
+    """Return what the reindex bar shows beside itself: articles, paragraphs, rate."""
+    rate = progress.paragraphs / elapsed if elapsed > 0 else 0.0
+    return (
+        f"{progress.articles:,} articles, {progress.paragraphs:,} paragraphs, "
+        f"{rate:,.0f} paragraphs/s"
+    )
 
 
 @main.command()
@@ -172,25 +190,33 @@ def reindex(
     from .indexer import reindex as run_reindex
 
     bar: Any = None
+    started = time.monotonic()
 
-    def on_plan(todo: int, unchanged: int) -> None:
-        nonlocal bar
-        if quiet or todo == 0:
+    def on_plan(plan) -> None:
+        nonlocal bar, started
+        if quiet or plan.files == 0:
             return
+        # The bar runs over the bytes to read: its share and time left follow them,
+        # whatever the files look like (one huge JSON Lines file or many pages).
         bar = click.progressbar(
-            length=todo,
-            label=f"indexing {todo:,} files ({unchanged:,} unchanged)",
+            length=max(plan.bytes, 1),
+            label=(
+                f"indexing {plan.files:,} files, {_size(plan.bytes)} ({plan.unchanged:,} unchanged)"
+            ),
             file=sys.stderr,
-            show_pos=True,
+            show_pos=False,
+            show_percent=True,
             show_eta=True,
             item_show_func=lambda text: text,
         )
         bar.__enter__()
+        started = time.monotonic()
 
     def on_progress(progress) -> None:
-        if bar is not None:
-            bar.current_item = f"{progress.articles:,} articles, {progress.paragraphs:,} ¶"
-            bar.update(1)
+        if bar is None:
+            return
+        text = _progress_text(progress, time.monotonic() - started)
+        bar.update(max(0, progress.bytes_done - bar.pos), text)
 
     try:
         report = run_reindex(
@@ -209,7 +235,11 @@ def reindex(
     except KeyboardInterrupt:
         if bar is not None:
             bar.__exit__(None, None, None)
-        kept = "the previous index is unchanged" if full else "committed batches are kept"
+        kept = (
+            "the previous index is unchanged"
+            if full
+            else "files committed so far are kept; the rest are redone by the next reindex"
+        )
         click.echo(f"\ninterrupted: {kept}", err=True)
         sys.exit(130)
     finally:

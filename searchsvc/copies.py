@@ -1,6 +1,6 @@
 """Near-duplicate copies: signatures of texts, the band keys that find candidates, and
 the clusters that fold copies into one story. No engine code: the engines store what
-``sign_paragraphs`` computes and hand back signatures; everything else is here.
+``sign_articles`` computes and hand back signatures; everything else is here.
 
 How it works (docs/duplicates.md tells the whole story):
 
@@ -376,10 +376,21 @@ def band_keys(
 
 
 def sign_paragraphs(paragraphs: Sequence[Paragraph], settings: CopySettings = DEFAULT) -> None:
+    """Fill the copy signatures of paragraphs given with their ``article_id`` set (see
+    ``sign_articles``). The paragraphs of one article must come together and complete."""
+    sign_articles(
+        [list(group) for _article, group in groupby(paragraphs, key=lambda p: p.article_id)],
+        settings,
+    )
+
+
+def sign_articles(
+    articles: Sequence[Sequence[Paragraph]], settings: CopySettings = DEFAULT
+) -> None:
     """Fill the copy signature and band keys of each paragraph that has none yet and,
-    on the first paragraph of each article, those of the article's body. The
-    paragraphs of one article must come together and complete."""
-    todo = [p for p in paragraphs if p.copy_signature is None]
+    on the first paragraph of each article (each item of ``articles``: all of one
+    article's paragraphs, ids not needed), those of the article's body."""
+    todo = [p for paragraphs in articles for p in paragraphs if p.copy_signature is None]
     if not todo:
         return
     values = minhashes([p.text for p in todo], settings)
@@ -391,8 +402,9 @@ def sign_paragraphs(paragraphs: Sequence[Paragraph], settings: CopySettings = DE
         paragraph.copy_bands = keys[i]
     firsts: list[Paragraph] = []
     article_rows: list[np.ndarray] = []
-    for _article, group in groupby(paragraphs, key=lambda p: p.article_id):
-        members = list(group)
+    for members in articles:
+        if not members:
+            continue
         first = min(members, key=lambda p: p.position)
         if first.position != 1 or first.article_signature is not None:
             continue

@@ -5,10 +5,24 @@ through the engine seam (``searchsvc.engine``: ``Engine.begin`` -> ``IndexWriter
 them, extract entities and sign them for copy detection (``searchsvc.copies``; in
 worker processes), and write paragraph documents.
 
+Work is shared by articles, not by files: this process reads the files in order and
+cuts them into pieces (``searchsvc.parse.pieces``: a page, a JSON record, a JSON Lines
+line, streamed with bounded memory), groups the pieces into batches of
+``BATCH_ARTICLES`` articles or ``BATCH_BYTES`` bytes across file boundaries, and hands
+the batches to the workers, at most ``BATCHES_PER_WORKER`` per worker at a time. The
+workers parse, chunk and tag; their outcomes come back and are written in file order,
+so the index is the same whatever the number of workers (and ids are given here, by
+``parse.FileAssembly``). One huge JSON Lines file and a million small pages keep every
+worker busy alike.
+
 Incremental (default): a file whose path, size and mtime match what the index holds is
 not read again; a changed file's old paragraphs are replaced; a file that no longer
-exists loses its paragraphs. Work is committed every ``COMMIT_EVERY_FILES`` files, so a
-crash loses at most the uncommitted batch, and a rerun redoes exactly that.
+exists loses its paragraphs. The paragraphs of a file carry its key (path, size, mtime),
+which is how the next run knows the file is done, so a commit never falls inside a file:
+work is committed after the file that brings the uncommitted total to
+``COMMIT_EVERY_FILES`` files or ``COMMIT_EVERY_PARAGRAPHS`` paragraphs. A crash loses at
+most the uncommitted files (a big file being written: all of its new version, its old
+version staying whole), and a rerun redoes exactly those.
 
 Full (``full=True``, or no index yet): everything is written into a new index beside
 the live one, which the engine swaps in atomically only once complete (Whoosh: a new
@@ -18,14 +32,17 @@ crash or Ctrl-C before that leaves the previous index live and untouched.
 One reindex at a time: the engine's lock is held throughout.
 
 Actor names are resolved across the whole archive before paragraphs are written
-(``searchsvc.entities.registry``, a file the engine keeps with the index): files whose
-names a later file changed are written again at the end of the run.
+(``searchsvc.entities.registry``, a file the engine keeps with the index): each
+article's names are added to the registry as it is written, and the files whose names
+later articles changed (a full name seen after its short form was written, a second
+person with the same surname...) are written again at the end of the run, with the
+names the registry then gives.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .chunk import chunk_article
-from .copies import sign_paragraphs, sign_stream
+from .copies import sign_articles, sign_stream
 from .engine import (
     Engine,
     IndexMeta,
@@ -49,17 +66,40 @@ from .engine import (
 )
 from .entities.names import NameCount, tally
 from .entities.registry import REGISTRY_FILE, NameRegistry
-from .errors import ParseError, SearchsvcError
+from .errors import SearchsvcError
 from .models import Entity, Paragraph, ReadWarning
-from .parse import parse_file
+from .parse import FileAssembly, Piece, PieceOutcome, iter_pieces, read_piece
 from .sources import SourceFile, find_files
-from .workers import die_with_parent, load_prctl
+from .workers import ordered_map, start_pool
 
+# Incremental runs commit after the file that reaches either count, never inside a file
+# (see the module docstring).
 COMMIT_EVERY_FILES = 2000
-BATCH_FILES = 16
+COMMIT_EVERY_PARAGRAPHS = 50_000
+# A batch of work for one worker: this many articles or this many bytes, whichever
+# comes first (one bigger page or record is a batch of its own).
+BATCH_ARTICLES = 64
+BATCH_BYTES = 4 * 2**20
+# Batches handed to the pool and not yet written, per worker: enough to keep every
+# worker busy while the oldest batch is written, few enough to bound memory.
+BATCHES_PER_WORKER = 2
 # Rounds of writing again the files whose names changed across the archive (one is
 # enough when extraction is deterministic; more only guard against it not being).
 RENAME_ROUNDS = 3
+
+
+@dataclass
+class _Chunked:
+    """One article as a worker returns it: its paragraph documents (ids set later),
+    what its source gave but it left out (an unreadable date, a non-http(s) URL) and its
+    actor names with their counts, for the name registry."""
+
+    paragraphs: list[Paragraph]
+    warnings: list[ReadWarning]
+    names: list[NameCount] = field(default_factory=list)
+
+
+ChunkedOutcome = PieceOutcome[_Chunked]
 
 
 @dataclass
@@ -71,27 +111,29 @@ class Skipped:
 
 
 @dataclass
-class FileResult:
-    """What processing one file produced, ready to be written."""
+class Plan:
+    """The work a reindex found to do: passed once to the ``on_plan`` callback."""
 
-    path: str
-    key: str
-    paragraphs: list[Paragraph] = field(default_factory=list)
-    articles: int = 0
-    error: str | None = None
-    problems: list[str] = field(default_factory=list)
-    read_warnings: list[ReadWarning] = field(default_factory=list)
-    names: list[NameCount] = field(default_factory=list)  # actor names, for the registry
+    files: int
+    unchanged: int
+    removed: int
+    bytes: int
 
 
 @dataclass
 class Progress:
-    """Where a reindex is: passed to the progress callback after each file."""
+    """Where a reindex is: passed to the progress callback after each batch written.
+
+    ``bytes_done`` counts the bytes of the files whose articles are written so far (of
+    the file being written, the part read): with ``bytes_total`` it gives the share
+    done and the time left."""
 
     files_total: int
     files_done: int
     articles: int
     paragraphs: int
+    bytes_total: int = 0
+    bytes_done: int = 0
 
 
 @dataclass
@@ -116,6 +158,9 @@ class ReindexReport:
     # ``warnings``): a date that could not be read, a URL that is not http(s).
     dates_unreadable: int = 0
     urls_dropped: int = 0
+    # Records left out of the files that were indexed (each named in ``warnings``, up
+    # to ``limits.MAX_NAMED_PROBLEMS`` per file).
+    records_skipped: int = 0
     notes: list[str] = field(default_factory=list)
 
     def add_read_warnings(self, path: str, found: list[ReadWarning]) -> None:
@@ -154,94 +199,71 @@ def _annotate(paragraph_lists: list[list[Paragraph]]) -> list[list[list[Entity]]
     return annotated
 
 
-def process_files(sources: list[SourceFile], with_entities: bool) -> list[FileResult]:
-    """Return, for each source file, its paragraph documents (parsed, chunked and,
-    if asked, with entities) or the reason it was skipped."""
-    results: list[FileResult] = []
-    article_paragraphs: list[list[Paragraph]] = []
-    owners: list[FileResult] = []
-    for source in sources:
-        result = FileResult(path=source.path, key=source.key)
-        try:
-            parsed = parse_file(source.path)
-        except ParseError as exc:
-            result.error = str(exc)
-        except Exception as exc:  # a parser bug must not stop the whole run
-            result.error = f"unexpected error while parsing ({type(exc).__name__}: {exc})"
-        else:
-            result.problems = parsed.problems
-            for article in parsed.articles:
-                paragraphs = chunk_article(article)
-                if paragraphs:
-                    result.articles += 1
-                    result.paragraphs.extend(paragraphs)
-                    result.read_warnings.extend(article.warnings)
-                    article_paragraphs.append(paragraphs)
-                    owners.append(result)
-            if not result.paragraphs:
-                result.error = "no paragraph long enough to index"
-        results.append(result)
-    if with_entities and article_paragraphs:
-        found: dict[int, list[list[list[Entity]]]] = {}
-        for owner, per_paragraph in zip(owners, _annotate(article_paragraphs), strict=True):
-            found.setdefault(id(owner), []).append(per_paragraph)
-        for result in results:
-            result.names = tally(found.get(id(result), []))
-    sign_paragraphs([p for paragraphs in article_paragraphs for p in paragraphs])
-    return results
+@dataclass
+class _Batch:
+    """Pieces for one worker, and where each belongs: (file number, last piece of its
+    file, bytes it stands for). The marks come back with the outcomes."""
+
+    pieces: list[Piece] = field(default_factory=list)
+    marks: list[tuple[int, bool, int]] = field(default_factory=list)
+    articles: int = 0
+    size: int = 0
 
 
-def _batches(items: list[SourceFile], size: int) -> Iterator[list[SourceFile]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+@dataclass
+class _BatchResult:
+    marks: list[tuple[int, bool, int]]
+    outcomes: list[ChunkedOutcome]
 
 
-def _noop() -> None:
-    return None
+def process_batch(batch: _Batch, with_entities: bool) -> _BatchResult:
+    """Return what each piece of the batch holds, its articles chunked into paragraph
+    documents (with actors and locations if asked: entity extraction runs over all the
+    batch's articles at once) and signed for copy detection. Paragraph ids are set
+    later, by the writing process."""
+    outcomes: list[ChunkedOutcome] = []
+    to_annotate: list[_Chunked] = []
+    for piece in batch.pieces:
+        read = read_piece(piece)
+        chunked = [_Chunked(chunk_article(a), a.warnings) for a in read.articles]
+        to_annotate += [c for c in chunked if c.paragraphs]
+        outcomes.append(
+            PieceOutcome(read.kind, chunked, read.problem, read.error, read.json, read.encoding)
+        )
+    if with_entities and to_annotate:
+        found = _annotate([c.paragraphs for c in to_annotate])
+        for article, per_paragraph in zip(to_annotate, found, strict=True):
+            article.names = tally([per_paragraph])
+    sign_articles([c.paragraphs for c in to_annotate])
+    return _BatchResult(batch.marks, outcomes)
 
 
-def start_pool(workers: int) -> cf.ProcessPoolExecutor | None:
-    """Return a started pool of ``workers`` processes (None for one worker).
-
-    Workers are forked at once, before the caller takes any lock or opens a writer,
-    so they inherit neither."""
-    if workers <= 1:
-        return None
-    context = multiprocessing.get_context("fork")
-    load_prctl()
-    pool = cf.ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
-    )
-    for future in [pool.submit(_noop) for _ in range(workers)]:
-        future.result()
-    return pool
+def _marked_pieces(todo: list[SourceFile]) -> Iterator[tuple[int, bool, Piece]]:
+    """Yield (file number, last piece of its file, piece) for the files, in order."""
+    for number, source in enumerate(todo):
+        previous: Piece | None = None
+        for piece in iter_pieces(source.path):
+            if previous is not None:
+                yield number, False, previous
+            previous = piece
+        assert previous is not None, "every file yields at least one piece"
+        yield number, True, previous
 
 
-def _process_all(
-    sources: list[SourceFile],
-    with_entities: bool,
-    pool: cf.ProcessPoolExecutor | None,
-    workers: int,
-) -> Iterator[FileResult]:
-    """Yield FileResults in order, processed by the pool when there is enough work."""
-    if pool is None or len(sources) <= BATCH_FILES:
-        for batch in _batches(sources, BATCH_FILES):
-            yield from process_files(batch, with_entities)
-        return
-    pending: list[cf.Future[list[FileResult]]] = []
-    try:
-        for batch in _batches(sources, BATCH_FILES):
-            pending.append(pool.submit(process_files, batch, with_entities))
-            if len(pending) >= workers * 3:
-                yield from pending.pop(0).result()
-        while pending:
-            yield from pending.pop(0).result()
-    finally:
-        for future in pending:
-            future.cancel()
+def _batches(marked: Iterable[tuple[int, bool, Piece]]) -> Iterator[_Batch]:
+    """Group pieces into batches of ``BATCH_ARTICLES`` articles or ``BATCH_BYTES``
+    bytes, across file boundaries (a thousand small files or one huge one alike)."""
+    batch = _Batch()
+    for number, last, piece in marked:
+        batch.pieces.append(piece)
+        batch.marks.append((number, last, piece.size))
+        batch.articles += piece.articles
+        batch.size += piece.size
+        if batch.articles >= BATCH_ARTICLES or batch.size >= BATCH_BYTES:
+            yield batch
+            batch = _Batch()
+    if batch.pieces:
+        yield batch
 
 
 def default_workers() -> int:
@@ -258,7 +280,7 @@ def reindex(
     workers: int | None = None,
     wait: float = 0.0,
     progress: Callable[[Progress], None] | None = None,
-    on_plan: Callable[[int, int], None] | None = None,
+    on_plan: Callable[[Plan], None] | None = None,
     on_commit: Callable[[list[str]], None] | None = None,
     shard: Shard | None = None,
     build: str | None = None,
@@ -267,13 +289,12 @@ def reindex(
     to date with the files under ``paths`` and return the summary. With no paths, the
     folders and files indexed before are checked again.
 
-    ``on_plan(files_to_process, files_unchanged)`` is called once the work is known;
-    ``progress`` after each processed file; ``on_commit(paragraph_ids)`` after each
-    commit that made paragraphs searchable, with their ids. ``shard`` (K, N) indexes
-    only the files of that part (and removes only its own vanished files); ``build``
-    fills a prepared build (``Engine.prepare_build``) without publishing it. Raises
-    IndexBusy if another reindex runs, IndexCorrupt if an incremental update cannot open
-    the live index.
+    ``on_plan(Plan)`` is called once the work is known; ``progress(Progress)`` after
+    each batch of articles written; ``on_commit(paragraph_ids)`` after each commit that
+    made paragraphs searchable, with their ids. ``shard`` (K, N) indexes only the files
+    of that part (and removes only its own vanished files); ``build`` fills a prepared
+    build (``Engine.prepare_build``) without publishing it. Raises IndexBusy if another
+    reindex runs, IndexCorrupt if an incremental update cannot open the live index.
     """
     started = time.monotonic()
     engine = index if not isinstance(index, (str, os.PathLike)) else open_engine(str(index))
@@ -281,129 +302,240 @@ def reindex(
         engine = _Announcing(engine, on_commit)
     workers = workers or default_workers()
     pool = start_pool(workers)
+    finished = False
     try:
         with engine.lock(wait=wait, shard=shard):
-            return _reindex_locked(
-                paths, engine, full, entities, workers, pool, progress, on_plan, started,
-                shard, build,
-            )
+            writer = engine.begin(full, workers=workers, build=build, shard=shard)
+            try:
+                run = _Run(writer, entities, pool, workers, progress, shard)
+                report = run.write_all(paths, on_plan)
+            except BaseException:
+                writer.cancel()
+                raise
+        report.index_dir = engine.location
+        report.elapsed = time.monotonic() - started
+        finished = True
+        return report
     finally:
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # After a complete run the workers are idle: wait for them, so that no
+            # process outlives the reindex (and their CPU time is accounted to it).
+            pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
-def _reindex_locked(
-    paths: Iterable[str],
-    engine: Engine,
-    full: bool,
-    entities: bool,
-    workers: int,
-    pool: cf.ProcessPoolExecutor | None,
-    progress: Callable[[Progress], None] | None,
-    on_plan: Callable[[int, int], None] | None,
-    started: float,
-    shard: Shard | None = None,
-    build: str | None = None,
-) -> ReindexReport:
-    writer = engine.begin(full, workers=workers, build=build, shard=shard)
-    try:
-        report = _write_all(paths, writer, entities, workers, pool, progress, on_plan, shard)
-    except BaseException:
-        writer.cancel()
-        raise
-    report.index_dir = engine.location
-    report.elapsed = time.monotonic() - started
-    return report
+@dataclass
+class _OpenFile:
+    """The file whose outcomes are being written."""
+
+    number: int
+    source: SourceFile
+    assembly: FileAssembly[_Chunked]
+    # Its names are in the registry in full already (a file written again because its
+    # names changed): they are only resolved, not counted again.
+    registered: bool = False
+    articles: int = 0
+    paragraphs: int = 0
+    read: int = 0
 
 
-def _write_all(
-    paths: Iterable[str],
-    writer: IndexWriter,
-    entities: bool,
-    workers: int,
-    pool: cf.ProcessPoolExecutor | None,
-    progress: Callable[[Progress], None] | None,
-    on_plan: Callable[[int, int], None] | None,
-    shard: Shard | None = None,
-) -> ReindexReport:
-    incremental = writer.incremental
-    report = ReindexReport(
-        index_dir="", mode="incremental" if incremental else "full", entities=entities
-    )
-    meta = writer.meta()
-    known = writer.source_keys()
-    roots = [os.path.abspath(p) for p in paths] or list(meta.roots)
-    if not roots:
-        raise SearchsvcError(
-            "nothing to index: name the files or folders, e.g. `searchsvc reindex articles/`"
+class _Run:
+    """One reindex run, from the plan to ``publish``: reads the files in order, has the
+    pool parse, chunk and annotate them in batches, and writes the outcomes in file
+    order (so the index is the same whatever the number of workers).
+
+    A file's old paragraphs are deleted when its first outcome is written; its new ones
+    are written as they come, each article's actors resolved by the name registry once
+    its names are added to it; incremental runs commit only between files. Then the
+    files whose names changed meanwhile are written again."""
+
+    def __init__(
+        self,
+        writer: IndexWriter,
+        entities: bool,
+        pool: cf.ProcessPoolExecutor | None,
+        workers: int,
+        progress: Callable[[Progress], None] | None,
+        shard: Shard | None = None,
+    ):
+        self.writer = writer
+        self.shard = shard
+        self.entities = entities
+        self.pool = pool
+        self.workers = workers
+        self.progress = progress
+        self.incremental = writer.incremental
+        self.report = ReindexReport(
+            index_dir="", mode="incremental" if self.incremental else "full", entities=entities
         )
-    files, problems = find_files(roots)
-    if shard is not None:
-        files = [f for f in files if in_shard(f.path, shard)]
-        known = {path: key for path, key in known.items() if in_shard(path, shard)}
-    report.files_seen = len(files)
-    report.skipped.extend(Skipped(p.path, p.reason) for p in problems)
-    # ``known`` is empty for a full run, except for a shard resuming a prepared build.
-    todo = [f for f in files if known.get(f.path) != f.key]
-    report.files_unchanged = len(files) - len(todo)
-    gone = [p for p in known if not os.path.exists(p)] if incremental else []
-    if on_plan:
-        on_plan(len(todo), report.files_unchanged)
-    names = _open_registry(writer, known, todo, report)
-    try:
-        _write_files(writer, names, todo, gone, report, entities, pool, workers, progress)
-        names.commit()  # before the index: a file the index holds is always registered
-    finally:
-        names.close()
-    totals = writer.publish(
-        IndexMeta(
-            created=meta.created or _now(),
-            last_reindex=_now(),
-            roots=sorted(set(meta.roots) | set(roots)),
-            entities=entities,
+        self.names: NameRegistry  # the index's own, opened by ``write_all``
+        self.todo: list[SourceFile] = []
+        self.renaming = False
+        self.bytes_total = 0
+        self.bytes_done = 0  # of the files finished
+        self.files_done = 0
+        self.uncommitted_files = 0
+        self.uncommitted_paragraphs = 0
+
+    def write_all(
+        self, paths: Iterable[str], on_plan: Callable[[Plan], None] | None
+    ) -> ReindexReport:
+        """Plan, write every file to do and publish; return the report."""
+        writer, report = self.writer, self.report
+        meta = writer.meta()
+        known = writer.source_keys()
+        roots = [os.path.abspath(p) for p in paths] or list(meta.roots)
+        if not roots:
+            raise SearchsvcError(
+                "nothing to index: name the files or folders, e.g. `searchsvc reindex articles/`"
+            )
+        files, problems = find_files(roots)
+        if self.shard is not None:
+            files = [f for f in files if in_shard(f.path, self.shard)]
+            known = {path: key for path, key in known.items() if in_shard(path, self.shard)}
+        report.files_seen = len(files)
+        report.skipped.extend(Skipped(p.path, p.reason) for p in problems)
+        # ``known`` is empty for a full run, except for a shard resuming a prepared build.
+        self.todo = [f for f in files if known.get(f.path) != f.key]
+        report.files_unchanged = len(files) - len(self.todo)
+        gone = [p for p in known if not os.path.exists(p)] if self.incremental else []
+        self.bytes_total = sum(f.size for f in self.todo)
+        if on_plan:
+            on_plan(Plan(len(self.todo), report.files_unchanged, len(gone), self.bytes_total))
+        writer.expect(len(self.todo), self.bytes_total)
+        self.names = _open_registry(writer, known, self.todo, report)
+        try:
+            for path in gone:
+                writer.delete_path(path)
+                self.names.forget(path)
+                report.files_removed += 1
+            self._write_files()
+            self._write_renamed()
+            self.names.commit()  # before the index: a file the index holds is registered
+        finally:
+            self.names.close()
+        totals = writer.publish(
+            IndexMeta(
+                created=meta.created or _now(),
+                last_reindex=_now(),
+                roots=sorted(set(meta.roots) | set(roots)),
+                entities=self.entities,
+            )
         )
-    )
-    _count_rejected(report, writer)
-    report.documents = totals.documents
-    return report
+        _count_rejected(report, writer)
+        report.documents = totals.documents
+        return report
 
+    def _write_renamed(self) -> None:
+        """Write again, from their source, the files whose actors' canonical names
+        changed because of what this run added or removed."""
+        self.renaming = True
+        for _ in range(RENAME_ROUNDS):
+            stale = self.names.stale_paths()
+            if not stale:
+                return
+            # An engine may delete only what was committed, and this run may have added these.
+            self._commit()
+            sources, problems = find_files(stale)
+            for problem in problems:  # gone or unreadable since the run began
+                self.writer.delete_path(problem.path)
+                self.names.forget(problem.path)
+                self.report.skipped.append(Skipped(problem.path, problem.reason))
+            self.todo = sources
+            self._write_files()
 
-def _write_files(
-    writer: IndexWriter,
-    names: NameRegistry,
-    todo: list[SourceFile],
-    gone: list[str],
-    report: ReindexReport,
-    entities: bool,
-    pool: cf.ProcessPoolExecutor | None,
-    workers: int,
-    progress: Callable[[Progress], None] | None,
-) -> None:
-    """Remove the ``gone`` files, write the ``todo`` ones, then write again the files
-    whose actors' canonical names changed meanwhile."""
-    incremental = writer.incremental
-    writer.expect(len(todo), sum(f.size for f in todo))
-    for path in gone:
-        writer.delete_path(path)
-        names.forget(path)
-        report.files_removed += 1
-    since_commit = 0
-    for done, result in enumerate(_process_all(todo, entities, pool, workers), 1):
+    def _commit(self) -> None:
+        self.names.commit()
+        self.writer.commit()
+        _count_rejected(self.report, self.writer)
+        self.uncommitted_files = self.uncommitted_paragraphs = 0
+
+    def _write_files(self) -> None:
+        work = functools.partial(process_batch, with_entities=self.entities)
+        batches = _batches(_marked_pieces(self.todo))
+        in_flight = self.workers * BATCHES_PER_WORKER
+        current: _OpenFile | None = None
+        for result in ordered_map(work, batches, self.pool, in_flight):
+            for (number, last, size), outcome in zip(result.marks, result.outcomes, strict=True):
+                if current is None or current.number != number:
+                    current = self._open(number)
+                for aid, article in current.assembly.add(outcome):
+                    self._add(current, aid, article)
+                current.read += size
+                if last:
+                    self._close(current)
+                    current = None
+            if self.progress and not self.renaming:
+                reading = min(current.read, current.source.size) if current else 0
+                self.progress(
+                    Progress(
+                        len(self.todo),
+                        self.files_done,
+                        self.report.articles,
+                        self.report.paragraphs,
+                        self.bytes_total,
+                        self.bytes_done + reading,
+                    )
+                )
+
+    def _open(self, number: int) -> _OpenFile:
+        source = self.todo[number]
+        if self.incremental or self.renaming:
+            self.writer.delete_path(source.path)
+        registered = self.renaming and self.names.key_of(source.path) == source.key
+        if not registered:
+            self.names.forget(source.path)
+        return _OpenFile(number, source, FileAssembly(source.path), registered)
+
+    def _add(self, file: _OpenFile, aid: str, article: _Chunked) -> None:
+        paragraphs = article.paragraphs
+        if not paragraphs:
+            return
+        for paragraph in paragraphs:
+            paragraph.article_id = aid
+            paragraph.id = f"{aid}#{paragraph.position}"
+        path, key = file.source.path, file.source.key
+        if not file.registered:
+            self.names.add(path, key, article.names)
+        self.names.resolve(path, paragraphs)
+        self.writer.add(paragraphs, key)
+        file.articles += 1
+        file.paragraphs += len(paragraphs)
+        if self.renaming:
+            return
+        self.report.articles += 1
+        self.report.paragraphs += len(paragraphs)
+        self.report.add_read_warnings(path, article.warnings)
+
+    def _close(self, file: _OpenFile) -> None:
+        report, path = self.report, file.source.path
+        rest, error = file.assembly.finish()
+        for aid, article in rest:
+            self._add(file, aid, article)
+        if not error and not file.paragraphs:
+            error = "no paragraph long enough to index"
+        if not file.paragraphs:
+            self.names.forget(path)
+        if self.renaming:
+            report.files_renamed += 1
+            if error:
+                report.skipped.append(Skipped(path, error))
+            return
+        if error:
+            report.skipped.append(Skipped(path, error))
+        if not error or file.assembly.articles:
+            report.warnings.extend(Skipped(path, p) for p in file.assembly.problems)
+            report.records_skipped += file.assembly.problem_count
         report.files_processed += 1
-        if _write_result(result, writer, names, report, replace=incremental):
-            report.articles += result.articles
-            report.paragraphs += len(result.paragraphs)
-            report.add_read_warnings(result.path, result.read_warnings)
-        report.warnings.extend(Skipped(result.path, p) for p in result.problems)
-        since_commit += 1
-        if incremental and since_commit >= COMMIT_EVERY_FILES:
-            names.commit()
-            writer.commit()
-            _count_rejected(report, writer)
-            since_commit = 0
-        if progress:
-            progress(Progress(len(todo), done, report.articles, report.paragraphs))
-    _write_renamed(names, writer, report, entities, pool, workers)
+        self.files_done += 1
+        self.bytes_done += file.source.size
+        self.uncommitted_files += 1
+        self.uncommitted_paragraphs += file.paragraphs
+        due = (
+            self.uncommitted_files >= COMMIT_EVERY_FILES
+            or self.uncommitted_paragraphs >= COMMIT_EVERY_PARAGRAPHS
+        )
+        if self.incremental and due:
+            self._commit()
 
 
 def _open_registry(
@@ -429,58 +561,6 @@ def _open_registry(
             "`searchsvc reindex --full` resolves them in every file"
         )
     return names
-
-
-def _write_result(
-    result: FileResult,
-    writer: IndexWriter,
-    names: NameRegistry,
-    report: ReindexReport,
-    *,
-    replace: bool,
-) -> bool:
-    """Write one processed file's paragraphs, with their actors resolved across the
-    archive, replacing what the index held for it when ``replace``; return False (and
-    note why in ``report``) when it could not be indexed."""
-    if replace:
-        writer.delete_path(result.path)
-    if result.error:
-        names.forget(result.path)
-        report.skipped.append(Skipped(result.path, result.error))
-        return False
-    names.record(result.path, result.key, result.names)
-    names.resolve(result.path, result.paragraphs)
-    writer.add(result.paragraphs, result.key)
-    return True
-
-
-def _write_renamed(
-    names: NameRegistry,
-    writer: IndexWriter,
-    report: ReindexReport,
-    entities: bool,
-    pool: cf.ProcessPoolExecutor | None,
-    workers: int,
-) -> None:
-    """Write again, from their source, the files whose actors' canonical names changed
-    because of what this run added or removed (a full name seen after its short form
-    was written, a second person with the same surname...)."""
-    for _ in range(RENAME_ROUNDS):
-        stale = names.stale_paths()
-        if not stale:
-            return
-        # An engine may delete only what was committed, and this run may have added these.
-        names.commit()
-        writer.commit()
-        _count_rejected(report, writer)
-        sources, problems = find_files(stale)
-        for problem in problems:  # gone or unreadable since the run began
-            writer.delete_path(problem.path)
-            names.forget(problem.path)
-            report.skipped.append(Skipped(problem.path, problem.reason))
-        for result in _process_all(sources, entities, pool, workers):
-            report.files_renamed += 1
-            _write_result(result, writer, names, report, replace=True)
 
 
 def _count_rejected(report: ReindexReport, writer: IndexWriter) -> None:
@@ -565,9 +645,7 @@ class _AnnouncingWriter:
     """An IndexWriter that remembers the ids it adds and reports them once visible
     (incremental runs: at each commit; full runs: at publish)."""
 
-    def __init__(
-        self, writer: IndexWriter, on_commit: Callable[[list[str]], None], announce: bool
-    ):
+    def __init__(self, writer: IndexWriter, on_commit: Callable[[list[str]], None], announce: bool):
         self.writer = writer
         self.incremental = writer.incremental
         self.on_commit = on_commit

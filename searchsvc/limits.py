@@ -11,6 +11,15 @@ from typing import get_args
 
 from .models import FacetName, SortOrder
 
+# Input (searchsvc.parse): the most bytes one article is read from. It applies to one
+# page (an HTML or text file) and to one JSON Lines record, never to a JSON Lines file,
+# which is streamed record by record. A JSON file (one value: a record or a list of
+# records) is read whole, so the whole file must fit under it.
+MAX_ARTICLE_BYTES = 50 * 2**20
+# Left-out records named one by one in the reindex report, per file; beyond that they
+# are counted (``ReindexReport.records_skipped``) and summed up in one line.
+MAX_NAMED_PROBLEMS = 1000
+
 # Queries
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64

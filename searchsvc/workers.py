@@ -1,10 +1,18 @@
-"""Worker processes that die with the process that started them (Linux)."""
+"""Worker processes: a pool that dies with the process that started it (Linux), and
+work handed to it in order with bounded memory."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import multiprocessing
 import os
 import signal
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 _PRCTL: Callable[..., int] | None = None
 
@@ -34,3 +42,54 @@ def die_with_parent(parent_pid: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent_pid is not None and os.getppid() != parent_pid:
         os._exit(1)
+
+
+def _noop() -> None:
+    return None
+
+
+def start_pool(workers: int) -> cf.ProcessPoolExecutor | None:
+    """Return a started pool of ``workers`` processes (None for one worker).
+
+    Workers are forked at once, before the caller takes any lock or opens a writer,
+    so they inherit neither."""
+    if workers <= 1:
+        return None
+    context = multiprocessing.get_context("fork")
+    load_prctl()
+    pool = cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    for future in [pool.submit(_noop) for _ in range(workers)]:
+        future.result()
+    return pool
+
+
+def ordered_map(
+    fn: Callable[[A], R],
+    items: Iterable[A],
+    pool: cf.ProcessPoolExecutor | None,
+    in_flight: int,
+) -> Iterator[R]:
+    """Yield ``fn(item)`` for each item, in input order: in this process without a
+    pool, else in the pool with at most ``in_flight`` items submitted and not yet
+    yielded (items are taken from ``items`` only as room frees up, so memory stays
+    bounded). Pending work is cancelled when the caller stops early."""
+    if pool is None:
+        for item in items:
+            yield fn(item)
+        return
+    pending: deque[cf.Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= in_flight:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()

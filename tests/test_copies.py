@@ -102,6 +102,19 @@ def test_signing_fills_each_paragraph_and_the_article_body_on_its_first_paragrap
     assert ps[0].copy_signature is before
 
 
+def test_articles_are_signed_one_body_each_before_they_have_ids():
+    # Workers sign articles before the writing process gives ids: every article_id is ""
+    # then, and each article must still get its own body's signature.
+    first = _paragraphs("", [STORY, "A second paragraph about something else altogether."])
+    second = _paragraphs("", ["An unrelated article about a concert season in the park."])
+    copies.sign_articles([first, second])
+    assert first[0].article_signature is not None and second[0].article_signature is not None
+    alone = _paragraphs("b2", ["An unrelated article about a concert season in the park."])
+    copies.sign_paragraphs(alone)
+    assert second[0].article_signature == alone[0].article_signature
+    assert first[0].article_signature != second[0].article_signature
+
+
 def _reference_leaders(rank: list[int], pairs: list[tuple[int, int]]) -> list[int]:
     """The rule, one node at a time in rank order."""
     neighbours: dict[int, set[int]] = {i: set() for i in range(len(rank))}

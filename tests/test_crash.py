@@ -193,3 +193,84 @@ def test_random_sigkills_never_lose_or_corrupt_the_index(tmp_path: Path) -> None
     gens = [p for p in index_dir.iterdir() if p.name.startswith("gen-")]
     assert len(gens) <= 2, sorted(p.name for p in gens)
     print(f"{kill + 1} runs in {time.monotonic() - started:.0f} s: {dict(modes)}")
+
+
+BIG_RECORDS = 3000
+_MID_FILE_RUNNER = (
+    "import sys, time\n"
+    "from searchsvc import indexer\n"
+    "indexer.COMMIT_EVERY_FILES = 1\n"
+    "indexer.COMMIT_EVERY_PARAGRAPHS = 1\n"
+    "indexer.BATCH_ARTICLES = 16\n"
+    "status = open(sys.argv[1], 'w')\n"
+    "def progress(p):\n"
+    "    status.write(f'{p.files_done} {p.paragraphs}\\n')\n"
+    "    status.flush()\n"
+    "    time.sleep(0.02)\n"
+    "indexer.reindex([sys.argv[2]], sys.argv[3], entities=False, workers=2,\n"
+    "                progress=progress)\n"
+)
+
+
+def _write_big(corpus: Path, version: int) -> None:
+    lines = [
+        f'{{"title": "Dispatch {n}", "text": "Harbour dispatch {n} version {version} '
+        f'paragraph: the pilots of Port Alden asked again for tag{n} at the quay."}}'
+        for n in range(BIG_RECORDS)
+    ]
+    path = corpus / "m-big.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + version * 1_000_000_000))
+
+
+@pytest.mark.slow
+def test_kill_in_the_middle_of_a_big_file_keeps_its_old_version_whole(tmp_path: Path) -> None:
+    """An incremental run commits after every file here, and the big file is written in
+    many batches: killed half-way through it, the index must hold the big file's old
+    version whole (a mid-file commit would leave part of the new version under a key
+    saying "done", which the rerun would then skip) and the rerun must finish it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    index_dir = tmp_path / "ix"
+    small = list(range(5))  # f0000..f0004 sort before m-big.jsonl
+    for n in small:
+        _write_file(corpus, n, 1)
+    _write_big(corpus, 1)
+    reindex([corpus], index_dir, entities=False, workers=2)
+    for n in small:
+        _write_file(corpus, n, 2)
+    _write_big(corpus, 2)
+
+    status = tmp_path / "status"
+    status.write_text("")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _MID_FILE_RUNNER, str(status), str(corpus), str(index_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    mid_file = len(small) * PARAGRAPHS_PER_FILE + BIG_RECORDS // 3
+    deadline = time.monotonic() + 120
+    last = ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        lines = status.read_text().split("\n")
+        last = lines[-2] if len(lines) > 1 else ""
+        if last and int(last.split()[1]) >= mid_file:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, f"the run ended before the kill (last progress: {last!r})"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not _survivors(proc.pid)
+    files_done, paragraphs = map(int, last.split())
+    assert files_done == len(small) and mid_file <= paragraphs < mid_file + 200
+
+    after = _index_state(index_dir)
+    for n in small:  # committed one by one before the big file began
+        assert after[str(corpus / f"f{n:04d}.txt")] == {2: PARAGRAPHS_PER_FILE}
+    assert after[str(corpus / "m-big.jsonl")] == {1: BIG_RECORDS}
+
+    again = reindex([corpus], index_dir, entities=False, workers=2)
+    assert again.files_processed == 1 and again.files_unchanged == len(small)
+    assert _index_state(index_dir)[str(corpus / "m-big.jsonl")] == {2: BIG_RECORDS}

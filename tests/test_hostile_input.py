@@ -286,7 +286,7 @@ def test_empty_whitespace_and_binary_are_parse_errors() -> None:
 
 
 def test_over_the_size_limit_is_refused_without_reading_it_all() -> None:
-    from searchsvc.parse import MAX_FILE_BYTES
+    from searchsvc.limits import MAX_ARTICLE_BYTES
 
     with pytest.raises(ParseError, match="limit"):
-        parse_bytes(b"a" * (MAX_FILE_BYTES + 1), "big.txt")
+        parse_bytes(b"a" * (MAX_ARTICLE_BYTES + 1), "big.txt")

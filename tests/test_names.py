@@ -211,6 +211,22 @@ def test_the_registry_is_kept_across_runs_and_only_committed_changes_last(tmp_pa
     again.close()
 
 
+def test_adding_a_file_article_by_article_counts_as_recording_it_whole(tmp_path):
+    whole = NameRegistry(tmp_path / "whole.sqlite")
+    whole.record("/big.jsonl", "k", [person("Recep Erdogan", 3, CONTEXT)])
+    parts = NameRegistry(tmp_path / "parts.sqlite")
+    parts.add("/big.jsonl", "k", [person("Recep Erdogan", 1, CONTEXT[:1])])
+    parts.add("/big.jsonl", "k", [person("Recep Erdogan", 2, CONTEXT[1:])])
+    assert parts.key_of("/big.jsonl") == "k" and parts.key_of("/other") is None
+    rows = "SELECT name, paragraphs, person, organisation, companions FROM names"
+    assert parts._db.execute(rows).fetchall() == whole._db.execute(rows).fetchall()
+    # and the totals that resolution uses agree: a full name elsewhere resolves both alike
+    for registry in (whole, parts):
+        registry.record("/b.txt", "k", [person("Recep Tayyip Erdogan", 5, CONTEXT)])
+    assert parts.canonical("Recep Erdogan") == whole.canonical("Recep Erdogan")
+    assert parts.canonical("Recep Erdogan") == "Recep Tayyip Erdogan"
+
+
 # -- reindexing -----------------------------------------------------------------------------
 
 ARTICLES = {
@@ -262,6 +278,29 @@ def test_short_and_full_name_in_two_articles_give_one_facet_value_whatever_the_o
     assert full.files_processed == 2
     assert actor_facets(tmp_path / "ix2", "erdogan") == actor_facets(index_dir, "erdogan")
     assert actor_facets(index_dir, "erdogan")["Recep Tayyip Erdogan"] == 2
+
+
+def test_one_jsonl_file_with_the_short_form_first_is_written_again_once(tmp_path):
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    records = [
+        {"title": title, "text": body, "date": f"2023-11-0{day}"}
+        for day, (title, body) in enumerate(
+            (text.split("\n\n", 1) for text in (ARTICLES["short.txt"], ARTICLES["full.txt"])),
+            start=1,
+        )
+    ]
+    (folder / "dump.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in records), "utf-8"
+    )
+    report = reindex([folder], tmp_path / "ix", workers=1)
+    # the first article was written before the full name was known: its file once more
+    assert report.files_processed == 1 and report.files_renamed == 1
+    assert report.articles == 2 and report.paragraphs == 2 and report.documents == 2
+    facets = actor_facets(tmp_path / "ix", "erdogan")
+    assert facets["Recep Tayyip Erdogan"] == 2 and "Recep Erdogan" not in facets
+    again = reindex([folder], tmp_path / "ix", full=True, workers=2)
+    assert actor_facets(tmp_path / "ix", "erdogan") == facets and again.documents == 2
 
 
 def test_an_index_built_before_the_registry_gets_one_and_a_note(tmp_path):

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from searchsvc.entities.names import (
+    MAX_COMPANIONS,
     NameCount,
     first_word,
     group_of,
@@ -83,27 +84,62 @@ class NameRegistry:
         """Replace what the registry holds for the file ``path`` with its names now."""
         self.forget(path)
         self._db.execute("INSERT INTO files (path, key) VALUES (?, ?)", (path, key))
-        rows = []
+        counts = list(counts)
+        self._insert(path, counts)
         for count in counts:
-            companions = json.dumps(sorted(count.companions), ensure_ascii=False)
-            group = group_of(count.name)
-            rows.append(
-                (
-                    path,
-                    count.name,
-                    group,
-                    count.paragraphs,
-                    count.person,
-                    count.organisation,
-                    companions,
-                )
-            )
             self._count(count, +1)
+
+    def _insert(self, path: str, counts: list[NameCount]) -> None:
+        """Store new rows of the file ``path`` (the totals are counted by the caller)."""
         self._db.executemany(
             "INSERT INTO names (path, name, grp, paragraphs, person, organisation, "
             "companions) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            [
+                (
+                    path,
+                    count.name,
+                    group_of(count.name),
+                    count.paragraphs,
+                    count.person,
+                    count.organisation,
+                    json.dumps(sorted(count.companions), ensure_ascii=False),
+                )
+                for count in counts
+            ],
         )
+
+    def key_of(self, path: str) -> str | None:
+        """Return the change-detection key the registry holds for ``path``, if any."""
+        row = self._db.execute("SELECT key FROM files WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def add(self, path: str, key: str, counts: Iterable[NameCount]) -> None:
+        """Add the names of more of the file ``path`` (one article, say) to what the
+        registry holds for it: counts add up, companions join (at most
+        ``MAX_COMPANIONS``). A large file is so registered as it is read."""
+        self._db.execute("INSERT OR REPLACE INTO files (path, key) VALUES (?, ?)", (path, key))
+        for count in counts:
+            row = self._db.execute(
+                "SELECT companions FROM names WHERE path = ? AND name = ?", (path, count.name)
+            ).fetchone()
+            if row is None:
+                self._insert(path, [count])
+            else:
+                joined = sorted(set(json.loads(row[0])) | count.companions)[:MAX_COMPANIONS]
+                self._db.execute(
+                    "UPDATE names SET paragraphs = paragraphs + ?, person = person + ?, "
+                    "organisation = organisation + ?, companions = ? "
+                    "WHERE path = ? AND name = ?",
+                    (
+                        count.paragraphs,
+                        count.person,
+                        count.organisation,
+                        json.dumps(joined, ensure_ascii=False),
+                        path,
+                        count.name,
+                    ),
+                )
+            self._count(count, +1)
 
     def forget(self, path: str) -> None:
         """Remove the file ``path`` and its names from the registry."""

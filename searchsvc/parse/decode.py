@@ -24,6 +24,14 @@ _BOMS = (
 _GUESS_BYTES = 256 * 1024
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """Return the encoding named by a byte-order mark at the start of ``data``, or None."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
 def normalize_encoding(name: str | None) -> str | None:
     """Return Python's codec name for a declared encoding, or None if unknown."""
     if not name:

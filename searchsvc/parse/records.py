@@ -15,9 +15,6 @@ cannot be read or a URL that is not http(s) is left out and named in the article
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ..dates import record_date
@@ -32,15 +29,6 @@ URL_KEYS = ("url", "link", "canonical_url", "href")
 SOURCE_KEYS = ("source", "site", "site_name", "publisher", "outlet")
 AUTHOR_KEYS = ("author", "authors", "byline", "creator")
 LIST_KEYS = ("articles", "items", "records", "data", "results", "docs")
-
-
-@dataclass
-class RecordResult:
-    """One record of a JSON file: an article, or the reason it was skipped."""
-
-    index: int
-    article: Article | None = None
-    error: str | None = None
 
 
 def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -115,7 +103,9 @@ def record_to_article(record: Any, where: str = "") -> Article:
     )
 
 
-def _records_of(value: Any) -> list[Any]:
+def records_of(value: Any) -> list[Any]:
+    """Return the records a decoded JSON document holds: the list itself, the list under
+    one of ``LIST_KEYS``, or the object as one record. Raises ParseError for a scalar."""
     if isinstance(value, list):
         return value
     if isinstance(value, dict):
@@ -124,49 +114,3 @@ def _records_of(value: Any) -> list[Any]:
                 return value[key]
         return [value]
     raise ParseError(f"the JSON holds a {type(value).__name__}, not article records")
-
-
-def iter_records(text: str, *, lines: bool | None = None) -> Iterator[RecordResult]:
-    """Yield one RecordResult per record of a JSON or JSON Lines document.
-
-    ``lines=None`` guesses: a document that does not parse as one JSON value is read
-    as JSON Lines. Raises ParseError when nothing in it is JSON.
-    """
-    stripped = text.strip()
-    if not stripped:
-        raise ParseError("the file is empty (no JSON)")
-    if lines is not True:
-        try:
-            value = json.loads(stripped)
-        except ValueError as exc:
-            if lines is False and "\n" not in stripped:
-                raise ParseError(f"malformed JSON: {exc}") from None
-            value = None
-            lines = True
-        except RecursionError:
-            raise ParseError("the JSON is nested too deeply") from None
-        if not lines:
-            records = _records_of(value)
-            for i, record in enumerate(records):
-                where = f"record {i + 1}" if len(records) > 1 else ""
-                try:
-                    yield RecordResult(i, article=record_to_article(record, where))
-                except ParseError as exc:
-                    yield RecordResult(i, error=str(exc))
-            return
-    any_json = False
-    for i, line in enumerate(stripped.splitlines()):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            any_json = True
-        except (ValueError, RecursionError) as exc:
-            yield RecordResult(i, error=f"line {i + 1}: malformed JSON ({exc})")
-            continue
-        try:
-            yield RecordResult(i, article=record_to_article(record, f"line {i + 1}"))
-        except ParseError as exc:
-            yield RecordResult(i, error=f"line {i + 1}: {exc}")
-    if not any_json:
-        raise ParseError("malformed JSON: no line of the file is a JSON record")

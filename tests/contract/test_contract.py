@@ -280,6 +280,15 @@ def test_value_counts_top_values_all_values_or_exactly_the_given_ones(reader):
         reader.value_counts(None, "colour")
 
 
+def test_a_query_of_stop_words_finds_nothing_in_every_view_as_in_search(reader):
+    request = SearchRequest(q="the of and")
+    assert reader.search(request).total == 0
+    assert reader.day_counts(request).matched == 0
+    assert reader.value_counts(request, "actors").counts == {}
+    with reader.export(request) as found:
+        assert found.info.total == 0 and list(found.hits()) == []
+
+
 def test_export_gives_every_hit_in_order_from_one_index_version(reader):
     with reader.export(SearchRequest(sources=["Wire", "Daily"], sort="newest")) as found:
         rows = [h.id for h in found.hits()]

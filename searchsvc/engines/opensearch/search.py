@@ -613,6 +613,8 @@ class OpenSearchReader:
         parsed = _parse(request.q, request.expand_locations)
         clauses = filters(checked)
         if parsed.empty and not clauses:
+            if parsed.text:  # only stop words: nothing matches, as in ``search``
+                return {"match_none": {}}
             raise BadQuery(NOTHING_TO_SEARCH)
         if parsed.empty:
             return combine(None, (), clauses)

@@ -321,9 +321,13 @@ class WhooshSearchBackend:
         checked = validate(request)
         parsed = self.queries.parse(request.q, request.expand_locations)
         filters = filter_queries(checked)
-        if parsed.empty and not filters:
+        if parsed.empty and not filters and not parsed.text:
             raise BadQuery(NOTHING_TO_SEARCH)
         with self._searcher() as (searcher, gen):
+            if parsed.empty and not filters:  # only stop words: nothing matches
+                version = "-".join(str(part) for part in gen.version)
+                yield analytics.WhooshExport(searcher, np.empty(0, np.int64), None, version)
+                return
             match = self._match(searcher, gen, parsed, filters)
             docs, final = match.docs, match.final
             folded = copy_search.fold(searcher, gen, docs) if request.dedupe else None
@@ -360,6 +364,8 @@ class WhooshSearchBackend:
         parsed = self.queries.parse(request.q, request.expand_locations)
         filters = filter_queries(checked)
         if parsed.empty and not filters:
+            if parsed.text:  # only stop words: nothing matches, as in ``search``
+                return np.empty(0, np.int64)
             raise BadQuery(NOTHING_TO_SEARCH)
         docs = self._match(searcher, gen, parsed, filters).docs
         return copy_search.fold(searcher, gen, docs).kept if request.dedupe else docs
