@@ -435,7 +435,7 @@ def search_size(
     out["postfile_bytes"] = dir_size_matching(current, "*.spk") if current else 0
 
     if args.compare_with:
-        base = _baseline(args.compare_with)
+        base = baseline(args.compare_with)
         print(f"== {size}: before ({base['label']}): Python API, in a fresh process")
         before: dict[str, Any] = {"label": base["label"]}
         before["api"] = api_pass(Path(base["python"]), index_dir, query_file)
@@ -612,7 +612,7 @@ def _toc_time(index_dir: Path) -> float:
     return max(p.stat().st_mtime for p in current.glob("_MAIN_*.toc"))
 
 
-def _baseline(folder: Path) -> dict[str, str]:
+def baseline(folder: Path) -> dict[str, str]:
     """Return the interpreter, scripts folder and a label (folder@commit) of the
     checkout ``folder`` (with its own ``.venv``) compared against."""
     folder = folder.resolve()

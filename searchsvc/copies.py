@@ -387,19 +387,17 @@ def sign_paragraphs(paragraphs: Sequence[Paragraph], settings: CopySettings = DE
 def sign_articles(
     articles: Sequence[Sequence[Paragraph]], settings: CopySettings = DEFAULT
 ) -> None:
-    """Fill the copy signature and band keys of each paragraph that has none yet and,
-    on the first paragraph of each article (each item of ``articles``: all of one
-    article's paragraphs, ids not needed), those of the article's body."""
+    """Fill the copy signature of each paragraph that has none yet and, on the first
+    paragraph of each article (each item of ``articles``: all of one article's
+    paragraphs, ids not needed), that of the article's body."""
     todo = [p for paragraphs in articles for p in paragraphs if p.copy_signature is None]
     if not todo:
         return
     values = minhashes([p.text for p in todo], settings)
     signatures = stored(values)
-    keys = band_keys(signatures, settings=settings)
     rows = {id(p): i for i, p in enumerate(todo)}
     for i, paragraph in enumerate(todo):
         paragraph.copy_signature = to_bytes(signatures[i])
-        paragraph.copy_bands = keys[i]
     firsts: list[Paragraph] = []
     article_rows: list[np.ndarray] = []
     for members in articles:
@@ -415,10 +413,35 @@ def sign_articles(
         article_rows.append(values[picked].min(axis=0))
     if firsts:
         article_sigs = stored(np.stack(article_rows))
-        article_keys = band_keys(article_sigs, article=True, settings=settings)
-        for paragraph, sig, bands in zip(firsts, article_sigs, article_keys, strict=True):
+        for paragraph, sig in zip(firsts, article_sigs, strict=True):
             paragraph.article_signature = to_bytes(sig)
-            paragraph.article_bands = bands
+
+
+@dataclass
+class Bands:
+    """The band keys of one paragraph's signature (``paragraph``) and, on an article's
+    first paragraph, of its body's (``article``); empty lists where unsigned."""
+
+    paragraph: list[str]
+    article: list[str]
+
+
+def bands_of(paragraphs: Sequence[Paragraph], settings: CopySettings = DEFAULT) -> list[Bands]:
+    """Return the band keys of signed paragraphs, computed for all of them at once (for
+    an engine that stores them as terms; signatures travel without them: 48 strings a
+    paragraph would cost more to pass between processes than to compute here)."""
+    if not paragraphs:
+        return []
+    own = band_keys(
+        np.stack([from_bytes(p.copy_signature, settings) for p in paragraphs]), settings=settings
+    )
+    heads = [i for i, p in enumerate(paragraphs) if p.article_signature]
+    bodies: dict[int, list[str]] = {}
+    if heads:
+        body_sigs = np.stack([from_bytes(paragraphs[i].article_signature, settings) for i in heads])
+        keys = band_keys(body_sigs, article=True, settings=settings)
+        bodies = dict(zip(heads, keys, strict=True))
+    return [Bands(own[i], bodies.get(i, [])) for i in range(len(paragraphs))]
 
 
 def sign_stream(paragraphs: Iterable[Paragraph], batch: int = 2000) -> Iterable[Paragraph]:

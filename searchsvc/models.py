@@ -176,12 +176,11 @@ class Paragraph:
     path: str | None = None
     actors: list[str] = field(default_factory=list)
     locations: list[Place] = field(default_factory=list)
-    # Near-duplicate signature of the text and its LSH band keys (``searchsvc.copies``),
-    # and those of the article's body on its first paragraph; None until signed.
+    # Near-duplicate signature of the text (``searchsvc.copies``), and that of the
+    # article's body on its first paragraph; None until signed. Band keys are made
+    # from them by the engine that stores them (``copies.bands_of``).
     copy_signature: bytes | None = None
-    copy_bands: list[str] | None = None
     article_signature: bytes | None = None
-    article_bands: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the paragraph as a JSON-ready dict (signatures left out)."""
@@ -191,7 +190,7 @@ class Paragraph:
         return data
 
 
-COPY_FIELDS = ("copy_signature", "copy_bands", "article_signature", "article_bands")
+COPY_FIELDS = ("copy_signature", "article_signature")
 
 
 SortOrder = Literal["relevance", "newest", "oldest"]

@@ -91,7 +91,6 @@ def test_signing_fills_each_paragraph_and_the_article_body_on_its_first_paragrap
     ps = _paragraphs("a1", [STORY, "A second paragraph about something else altogether."])
     copies.sign_paragraphs(ps)
     assert all(len(p.copy_signature) == copies.SIGNATURE_BYTES for p in ps)
-    assert all(len(p.copy_bands) == limits.COPY_BANDS for p in ps)
     assert ps[0].article_signature is not None and ps[1].article_signature is None
     body = copies.from_bytes(ps[0].article_signature)
     # The body's MinHash is that of the union of the paragraphs' shingles.
@@ -113,6 +112,20 @@ def test_articles_are_signed_one_body_each_before_they_have_ids():
     copies.sign_paragraphs(alone)
     assert second[0].article_signature == alone[0].article_signature
     assert first[0].article_signature != second[0].article_signature
+
+
+def test_band_keys_of_signed_paragraphs_are_those_of_their_signatures():
+    ps = _paragraphs("a1", [STORY, "A second paragraph about something else altogether."])
+    unsigned = _paragraphs("b2", [""])
+    copies.sign_paragraphs(ps + unsigned)
+    bands = copies.bands_of(ps + unsigned)
+    own = copies.from_bytes(ps[1].copy_signature)[None, :]
+    body = copies.from_bytes(ps[0].article_signature)[None, :]
+    assert bands[1].paragraph == copies.band_keys(own)[0] and bands[1].article == []
+    assert bands[0].article == copies.band_keys(body, article=True)[0]
+    assert len(bands[0].paragraph) == limits.COPY_BANDS
+    assert len(bands[0].article) == limits.ARTICLE_COPY_BANDS
+    assert (bands[2].paragraph, bands[2].article) == ([], [])
 
 
 def _reference_leaders(rank: list[int], pairs: list[tuple[int, int]]) -> list[int]:

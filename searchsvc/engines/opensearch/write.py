@@ -42,7 +42,7 @@ from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, TransportError
 
-from ...copies import DEFAULT, sign_paragraphs
+from ...copies import DEFAULT, bands_of, sign_paragraphs
 from ...engine import IndexMeta, Rejected, WriteTotals
 from ...errors import EngineUnavailable, SearchsvcError
 from ...models import Paragraph
@@ -407,9 +407,11 @@ class OpenSearchWriter:
         path = paragraphs[0].path or ""
         self._counts[path] = self._counts.get(path, 0) + len(paragraphs)
         record = _FileWrite(path, source_key, self._counts[path], queued=len(paragraphs))
+        bands = None
         if self.copies:
             sign_paragraphs(paragraphs)
-        for paragraph in paragraphs:
+            bands = bands_of(paragraphs)
+        for i, paragraph in enumerate(paragraphs):
             head = {
                 "index": {
                     "_index": self.build,
@@ -417,10 +419,9 @@ class OpenSearchWriter:
                     "routing": paragraph.article_id,
                 }
             }
-            doc = paragraph_document(paragraph, source_key)
-            if not self.copies:  # a build made before copies: its strict mapping lacks them
-                for name in COPY_FIELDS:
-                    doc.pop(name, None)
+            # Without bands (a build made before copies: its strict mapping lacks
+            # them), the document has no copy fields.
+            doc = paragraph_document(paragraph, source_key, bands[i] if bands else None)
             lines = json.dumps(head) + "\n" + json.dumps(doc, ensure_ascii=False) + "\n"
             self._actions.append((record, paragraph.id, lines))
             self._bytes += len(lines)

@@ -203,9 +203,9 @@ class WhooshSearchBackend:
                 ranking = Ranking(
                     searcher, final, docs, parsed, request, keys, gen.scorer(searcher), excluded
                 )
-                page.hits = self._hits(searcher, gen, ranking, main, request, doc_articles)
-                if folded is not None:
-                    copy_search.mark_copies(page.hits, searcher, folded)
+                page.hits = self._hits(
+                    searcher, gen, ranking, main, request, doc_articles, folded
+                )
         page.took_ms = _ms(started)
         return page
 
@@ -402,6 +402,7 @@ class WhooshSearchBackend:
         used: query.Query | None,
         req: SearchRequest,
         doc_articles: np.ndarray,
+        folded: copy_search.Folded | None = None,
     ) -> list[Hit]:
         start = (req.page - 1) * req.per_page
         end = start + req.per_page
@@ -435,10 +436,11 @@ class WhooshSearchBackend:
         hits = []
         for docnum, score, more in chosen:
             paragraph = stored_to_paragraph(searcher.stored_fields(docnum))
-            hits.append(Hit.of(paragraph, highlight(paragraph.text, spec), score, more))
+            hit = Hit.of(paragraph, highlight(paragraph.text, spec), score, more)
+            if folded is not None:
+                copy_search.mark_copies(hit, docnum, folded)
+            hits.append(hit)
         return hits
-
-
 
 
 def _ms(started: float) -> float:

@@ -226,12 +226,10 @@ def fold(searcher: Searcher, gen: Generation, docs: np.ndarray) -> Folded:
     return gen.copy_graph(searcher).fold(docs, gen.table("source", searcher))
 
 
-def mark_copies(hits: list[Hit], searcher: Searcher, folded: Folded) -> None:
-    """Set each hit's cluster and copy counts from the fold."""
-    for hit in hits:
-        docnum = searcher.document_number(id=hit.id)
-        hit.cluster = hit.id
-        hit.copies, hit.copy_sources = folded.clusters.get(docnum, (0, 0))
+def mark_copies(hit: Hit, docnum: int, folded: Folded) -> None:
+    """Set the cluster and copy counts of the hit of document ``docnum`` from the fold."""
+    hit.cluster = hit.id
+    hit.copies, hit.copy_sources = folded.clusters.get(docnum, (0, 0))
 
 
 def copies_of_paragraph(searcher: Searcher, gen: Generation, paragraph_id: str) -> Copies:
