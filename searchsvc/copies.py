@@ -615,7 +615,11 @@ class Fold:
 def fold(members: Members, class_left: np.ndarray, class_right: np.ndarray) -> Fold:
     """Return the clusters of ``members`` given the verified pairs of classes
     (``class_left[k] ~ class_right[k]``; pairs involving classes without members are
-    ignored). Members of one class are copies of each other."""
+    ignored). Members of one class are copies of each other.
+
+    Linear but for the distinct sources of clustered members: a search folds its
+    matches with it, tens of thousands at a time, and sorting them would cost more than
+    the search."""
     n = len(members.ranks)
     canonical = np.arange(n, dtype=np.int64)
     copies = np.zeros(n, dtype=np.int64)
@@ -624,44 +628,42 @@ def fold(members: Members, class_left: np.ndarray, class_right: np.ndarray) -> F
     if len(has) < 2:
         return Fold(canonical, copies, copy_sources)
     cls = members.classes[has]
-    present, local = np.unique(cls, return_inverse=True)
-    local = local.reshape(-1)
-    # Each class's earliest member stands for it.
-    order = np.lexsort((members.ranks[has], local))
-    firsts = np.concatenate(([True], local[order][1:] != local[order][:-1]))
-    head_of_class = has[order[firsts]]  # member position, per local class
-    class_rank = members.ranks[head_of_class]
-    top = max(int(present.max()), int(class_left.max(initial=0)), int(class_right.max(initial=0)))
+    top = max(int(cls.max()), int(class_left.max(initial=0)), int(class_right.max(initial=0)))
+    seen = np.zeros(top + 1, dtype=bool)
+    seen[cls] = True
+    present = np.flatnonzero(seen)
     lookup = np.full(top + 1, -1, dtype=np.int64)
     lookup[present] = np.arange(len(present))
+    local = lookup[cls]
+    # Each class's earliest member stands for it (ranks are distinct: one per class).
+    ranks = members.ranks[has]
+    class_rank = np.full(len(present), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(class_rank, local, ranks)
+    heads = ranks == class_rank[local]
+    head_of_class = np.empty(len(present), dtype=np.int64)
+    head_of_class[local[heads]] = has[heads]
     if len(class_left):
         a, b = lookup[class_left], lookup[class_right]
         both = (a >= 0) & (b >= 0)
         a, b = a[both], b[both]
     else:
         a = b = np.zeros(0, dtype=np.int64)
-    # Ranks made dense so that ``leaders`` sees distinct integers.
-    dense = np.empty(len(class_rank), dtype=np.int64)
-    dense[np.argsort(class_rank, kind="stable")] = np.arange(len(class_rank))
-    lead = leaders(dense, a, b)
-    canonical[has] = head_of_class[lead[local]]
+    cluster = leaders(class_rank, a, b)[local]  # each member's cluster (a local class)
+    canonical[has] = head_of_class[cluster]
     # Sizes and sources per cluster.
-    clustered = np.flatnonzero(canonical != np.arange(n))
-    if not len(clustered):
+    sizes = np.bincount(cluster, minlength=len(present))
+    several = sizes[cluster] >= 2
+    if not several.any():
         return Fold(canonical, copies, copy_sources)
-    involved = np.unique(np.concatenate((clustered, canonical[clustered])))
-    heads = canonical[involved]
-    _h, inverse, sizes = np.unique(heads, return_inverse=True, return_counts=True)
-    copies[involved] = sizes[inverse.reshape(-1)] - 1
-    # Distinct sources per cluster (by head), less the member's own.
+    involved, cluster = has[several], cluster[several]
+    copies[involved] = sizes[cluster] - 1
+    # Distinct sources per cluster, less the member's own.
     sources = members.sources[involved]
     width = int(sources.max(initial=-1)) + 2
-    keys = np.unique((heads * width + sources + 1)[sources >= 0])
-    with_source, distinct = np.unique(keys // width, return_counts=True)
-    at = np.searchsorted(with_source, heads)
-    found = (at < len(with_source)) & (with_source[np.minimum(at, len(with_source) - 1)] == heads)
-    counted = np.where(found, distinct[np.minimum(at, len(distinct) - 1)], 0)
-    copy_sources[involved] = counted - (sources >= 0)
+    keys = np.sort((cluster * width + sources + 1)[sources >= 0])
+    distinct = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+    per_cluster = np.bincount(distinct // width, minlength=len(present))
+    copy_sources[involved] = per_cluster[cluster] - (sources >= 0)
     return Fold(canonical, copies, copy_sources)
 
 

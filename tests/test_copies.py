@@ -185,6 +185,57 @@ def test_fold_counts_copies_and_other_sources_per_cluster():
     assert fold.copy_sources.tolist() == [1, 1, 1, 0]  # source 8, besides its own 7
 
 
+def _reference_fold(ranks, classes, sources, pairs):
+    """Clusters member by member: classes led by their earliest member, the leaders
+    rule over the classes, then sizes and other sources counted per cluster."""
+    present = sorted({c for c in classes if c >= 0})
+    head = {c: min((i for i, k in enumerate(classes) if k == c), key=lambda i: ranks[i])
+            for c in present}
+    index = {c: n for n, c in enumerate(present)}
+    kept = [(index[a], index[b]) for a, b in pairs if a in index and b in index]
+    lead = _reference_leaders([ranks[head[c]] for c in present], kept)
+    canonical = [head[present[lead[index[c]]]] if c >= 0 else i for i, c in enumerate(classes)]
+    copies_, other_sources = [], []
+    for i, c in enumerate(canonical):
+        members = [j for j, k in enumerate(canonical) if k == c and classes[j] >= 0]
+        if classes[i] < 0 or len(members) < 2:
+            copies_.append(0)
+            other_sources.append(0)
+            continue
+        copies_.append(len(members) - 1)
+        found = {sources[j] for j in members if sources[j] >= 0}
+        other_sources.append(len(found) - (sources[i] >= 0))
+    return canonical, copies_, other_sources
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=14).flatmap(
+        lambda n: st.tuples(
+            st.permutations(list(range(0, 3 * n, 3))),
+            st.lists(st.integers(-1, 6), min_size=n, max_size=n),
+            st.lists(st.integers(-1, 3), min_size=n, max_size=n),
+            st.lists(
+                st.tuples(st.integers(0, 8), st.integers(0, 8)).filter(lambda p: p[0] != p[1]),
+                max_size=12,
+            ),
+        )
+    )
+)
+def test_fold_follows_the_rule_member_by_member(case):
+    ranks, classes, sources, pairs = case
+    members = copies.Members(
+        np.array(ranks, dtype=np.int64), np.array(classes), np.array(sources, dtype=np.int64)
+    )
+    left = np.array([a for a, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b in pairs], dtype=np.int64)
+    got = copies.fold(members, left, right)
+    canonical, copies_, other_sources = _reference_fold(ranks, classes, sources, pairs)
+    assert got.canonical.tolist() == canonical
+    assert got.copies.tolist() == copies_
+    assert got.copy_sources.tolist() == other_sources
+
+
 def test_order_key_puts_undated_copies_last_and_compares_days_with_times():
     keys = [
         copies.order_key(None, "a", 1),

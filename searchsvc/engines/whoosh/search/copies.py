@@ -195,17 +195,15 @@ class CopyGraph(SignatureGraph):
             sources=sources.first_value(subset),
         )
         result = copies.fold(members, self.left, self.right)
-        excluded = subset[result.folded]
+        # Positions from flatnonzero are increasing, and so are docs: no sorting.
+        folded = result.folded
         keep = np.ones(len(docs), dtype=bool)
-        keep[maybe[result.folded]] = False
+        keep[maybe[folded]] = False
         clustered = np.flatnonzero(result.kept & (result.copies > 0))
-        order = np.argsort(subset[clustered])
         clusters = ClusterCounts(
-            subset[clustered][order],
-            result.copies[clustered][order],
-            result.copy_sources[clustered][order],
+            subset[clustered], result.copies[clustered], result.copy_sources[clustered]
         )
-        return Folded(docs[keep], np.sort(excluded), clusters)
+        return Folded(docs[keep], subset[folded], clusters)
 
 
 def article_graph(searcher: Searcher, docsets: DocSets) -> SignatureGraph:
