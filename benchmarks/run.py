@@ -430,7 +430,7 @@ def search_size(
     }
     query_file = work / f"queries-{size}.json"
     query_file.write_text(json.dumps([q.to_dict() for q in queries]), "utf-8")
-    out["load_at_start"] = _load()
+    out["load_at_start"] = loadavg()
     current = IndexLocation(index_dir).current_dir()
     out["postfile_bytes"] = dir_size_matching(current, "*.spk") if current else 0
 
@@ -470,7 +470,7 @@ def search_size(
 
     print(f"== {size}: HTTP (searchsvc serve, waitress, 127.0.0.1)")
     out.update(http_phases(BIN, index_dir, queries, args, fresh=True))
-    out["load_at_end"] = _load()
+    out["load_at_end"] = loadavg()
     return out
 
 
@@ -628,7 +628,8 @@ def baseline(folder: Path) -> dict[str, str]:
     return {"python": str(venv / "python"), "bin": str(venv), "label": f"{folder.name}@{commit}"}
 
 
-def _load() -> str:
+def loadavg() -> str:
+    """Return the load averages of the last 1, 5 and 15 minutes, as /proc gives them."""
     with open("/proc/loadavg") as fh:
         return " ".join(fh.read().split()[:3])
 

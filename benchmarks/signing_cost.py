@@ -30,12 +30,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import write_jsonl  # noqa: E402
-from run import DATA, RESULTS, baseline, reindex_command, run_measured, run_record  # noqa: E402
-
-
-def _loadavg() -> str:
-    with open("/proc/loadavg") as fh:
-        return " ".join(fh.read().split()[:3])
+from run import (  # noqa: E402
+    DATA,
+    RESULTS,
+    baseline,
+    loadavg,
+    reindex_command,
+    run_measured,
+    run_record,
+)
 
 
 def collection(paragraphs: int, seed: int, copies: float, work: Path) -> Path:
@@ -56,9 +59,9 @@ def run_once(bin_dir: Path, source: Path, workers: int, work: Path, timeout: flo
     shutil.rmtree(index_dir, ignore_errors=True)
     cmd = reindex_command(source, index_dir, workers, entities=False, as_json=True)
     cmd[0] = str(bin_dir / "searchsvc")
-    load_before = _loadavg()
+    load_before = loadavg()
     run = run_measured(cmd, timeout=timeout)
-    out: dict[str, Any] = {"load_before": load_before, "load_after": _loadavg()}
+    out: dict[str, Any] = {"load_before": load_before, "load_after": loadavg()}
     shutil.rmtree(index_dir, ignore_errors=True)
     if run["rc"] != 0:
         out["error"] = f"exit code {run['rc']}"
