@@ -133,7 +133,10 @@ def _print_report(report, as_json: bool) -> None:
 
 
 def _progress_text(progress, elapsed: float) -> str:
-    """Return what the reindex bar shows beside itself: articles, paragraphs, rate."""
+    """Return what the reindex bar shows beside itself: articles, paragraphs, rate
+    (once the files are read, a full run with entities writes what it kept: how much)."""
+    if progress.phase == "writing":
+        return f"writing {progress.written:,} of {progress.paragraphs:,} paragraphs"
     rate = progress.paragraphs / elapsed if elapsed > 0 else 0.0
     return (
         f"{progress.articles:,} articles, {progress.paragraphs:,} paragraphs, "

@@ -36,7 +36,10 @@ Actor names are resolved across the whole archive before paragraphs are written
 article's names are added to the registry as it is written, and the files whose names
 later articles changed (a full name seen after its short form was written, a second
 person with the same surname...) are written again at the end of the run, with the
-names the registry then gives.
+names the registry then gives. Files tagged in this run are then parsed and chunked
+again but not tagged again: their entities were kept (``searchsvc.entity_spill``).
+Full runs with entities keep the articles there instead and write each once, at the
+end, when every name of the archive is known.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ from .engine import (
 )
 from .entities.names import NameCount, tally
 from .entities.registry import REGISTRY_FILE, NameRegistry
+from .entity_spill import EntitySpill
 from .errors import SearchsvcError
 from .models import Entity, Paragraph, ReadWarning
 from .parse import FileAssembly, Piece, PieceOutcome, iter_pieces, read_piece
@@ -134,6 +138,10 @@ class Progress:
     paragraphs: int
     bytes_total: int = 0
     bytes_done: int = 0
+    # "reading" the files, then (full runs with entities) "writing" the articles kept:
+    # ``written`` of ``paragraphs``.
+    phase: str = "reading"
+    written: int = 0
 
 
 @dataclass
@@ -333,6 +341,8 @@ class _OpenFile:
     # Its names are in the registry in full already (a file written again because its
     # names changed): they are only resolved, not counted again.
     registered: bool = False
+    # Its entities come from the run's spill, not from the model.
+    from_spill: bool = False
     articles: int = 0
     paragraphs: int = 0
     read: int = 0
@@ -368,8 +378,15 @@ class _Run:
             index_dir="", mode="incremental" if self.incremental else "full", entities=entities
         )
         self.names: NameRegistry  # the index's own, opened by ``write_all``
+        # Entities tagged in this run, and the key of each file they came from.
+        self.spill = EntitySpill() if entities else None
+        # Full runs with entities write every article at the end (see the module doc).
+        self.deferred = entities and not self.incremental
+        self.tagged: dict[str, str] = {}
+        self.spill_misses = 0
         self.todo: list[SourceFile] = []
         self.renaming = False
+        self.from_spill = False
         self.bytes_total = 0
         self.bytes_done = 0  # of the files finished
         self.files_done = 0
@@ -408,11 +425,15 @@ class _Run:
                 writer.delete_path(path)
                 self.names.forget(path)
                 report.files_removed += 1
-            self._write_files()
+            self._write_files(self.todo, self.entities)
+            if self.deferred:
+                self._write_kept()
             self._write_renamed()
             self.names.commit()  # before the index: a file the index holds is registered
         finally:
             self.names.close()
+            if self.spill is not None:
+                self.spill.close()
         totals = writer.publish(
             IndexMeta(
                 created=meta.created or _now(),
@@ -424,6 +445,31 @@ class _Run:
         _count_rejected(report, writer)
         report.documents = totals.documents
         return report
+
+    def _write_kept(self) -> None:
+        """Write the articles kept by a full run, their names resolved now that the
+        registry holds the whole archive."""
+        assert self.spill is not None
+        self.deferred = False
+        total, written = self.spill.paragraphs_kept, 0
+        for path, key, paragraphs in self.spill.articles():
+            self.names.resolve(path, paragraphs)
+            self.writer.add(paragraphs, key)
+            written += len(paragraphs)
+            if self.progress and (written % 2000 < len(paragraphs) or written == total):
+                report = self.report
+                self.progress(
+                    Progress(
+                        len(self.todo),
+                        self.files_done,
+                        report.articles,
+                        report.paragraphs,
+                        self.bytes_total,
+                        self.bytes_total,
+                        "writing",
+                        written,
+                    )
+                )
 
     def _write_renamed(self) -> None:
         """Write again, from their source, the files whose actors' canonical names
@@ -440,8 +486,19 @@ class _Run:
                 self.writer.delete_path(problem.path)
                 self.names.forget(problem.path)
                 self.report.skipped.append(Skipped(problem.path, problem.reason))
-            self.todo = sources
-            self._write_files()
+            kept = [s for s in sources if self.tagged.get(s.path) == s.key]
+            rest = [s for s in sources if self.tagged.get(s.path) != s.key]
+            self._write_files(kept, False, from_spill=True)
+            self._write_files(rest, self.entities)
+            if self.spill_misses:
+                self.report.warnings.append(
+                    Skipped(
+                        "(files written again)",
+                        f"{self.spill_misses:,} paragraph(s) written again without the "
+                        "entities tagged earlier in the run (their text changed meanwhile)",
+                    )
+                )
+                self.spill_misses = 0
 
     def _commit(self) -> None:
         self.names.commit()
@@ -449,9 +506,15 @@ class _Run:
         _count_rejected(self.report, self.writer)
         self.uncommitted_files = self.uncommitted_paragraphs = 0
 
-    def _write_files(self) -> None:
-        work = functools.partial(process_batch, with_entities=self.entities)
-        batches = _batches(_marked_pieces(self.todo))
+    def _write_files(
+        self, todo: list[SourceFile], with_entities: bool, from_spill: bool = False
+    ) -> None:
+        """Write ``todo``'s files, tagged by the model when ``with_entities``, else with
+        the entities of the spill when ``from_spill``."""
+        self.todo = todo
+        self.from_spill = from_spill
+        work = functools.partial(process_batch, with_entities=with_entities)
+        batches = _batches(_marked_pieces(todo))
         in_flight = self.workers * BATCHES_PER_WORKER
         current: _OpenFile | None = None
         for result in ordered_map(work, batches, self.pool, in_flight):
@@ -484,7 +547,10 @@ class _Run:
         registered = self.renaming and self.names.key_of(source.path) == source.key
         if not registered:
             self.names.forget(source.path)
-        return _OpenFile(number, source, FileAssembly(source.path), registered)
+        if self.spill is not None and not self.from_spill:
+            self.tagged[source.path] = source.key
+        assembly = FileAssembly(source.path)
+        return _OpenFile(number, source, assembly, registered, self.from_spill)
 
     def _add(self, file: _OpenFile, aid: str, article: _Chunked) -> None:
         paragraphs = article.paragraphs
@@ -496,8 +562,16 @@ class _Run:
         path, key = file.source.path, file.source.key
         if not file.registered:
             self.names.add(path, key, article.names)
-        self.names.resolve(path, paragraphs)
-        self.writer.add(paragraphs, key)
+        if self.deferred:
+            assert self.spill is not None
+            self.spill.put_article(path, key, paragraphs)
+        else:
+            if file.from_spill:
+                self._from_spill(paragraphs)
+            elif self.spill is not None:
+                self.spill.put(paragraphs)
+            self.names.resolve(path, paragraphs)
+            self.writer.add(paragraphs, key)
         file.articles += 1
         file.paragraphs += len(paragraphs)
         if self.renaming:
@@ -505,6 +579,15 @@ class _Run:
         self.report.articles += 1
         self.report.paragraphs += len(paragraphs)
         self.report.add_read_warnings(path, article.warnings)
+
+    def _from_spill(self, paragraphs: list[Paragraph]) -> None:
+        assert self.spill is not None
+        for paragraph in paragraphs:
+            found = self.spill.get(paragraph.id)
+            if found is None:
+                self.spill_misses += 1
+            else:
+                paragraph.actors, paragraph.locations = found
 
     def _close(self, file: _OpenFile) -> None:
         report, path = self.report, file.source.path

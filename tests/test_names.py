@@ -280,9 +280,9 @@ def test_short_and_full_name_in_two_articles_give_one_facet_value_whatever_the_o
     assert actor_facets(index_dir, "erdogan")["Recep Tayyip Erdogan"] == 2
 
 
-def test_one_jsonl_file_with_the_short_form_first_is_written_again_once(tmp_path):
-    folder = tmp_path / "dump"
-    folder.mkdir()
+def short_then_full_dump(folder: Path, name: str = "dump.jsonl") -> Path:
+    """Write one JSON Lines file: the article with the short name, then the full one."""
+    folder.mkdir(exist_ok=True)
     records = [
         {"title": title, "text": body, "date": f"2023-11-0{day}"}
         for day, (title, body) in enumerate(
@@ -290,17 +290,58 @@ def test_one_jsonl_file_with_the_short_form_first_is_written_again_once(tmp_path
             start=1,
         )
     ]
-    (folder / "dump.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in records), "utf-8"
-    )
-    report = reindex([folder], tmp_path / "ix", workers=1)
-    # the first article was written before the full name was known: its file once more
-    assert report.files_processed == 1 and report.files_renamed == 1
+    path = folder / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    return path
+
+
+@pytest.fixture
+def tagged(monkeypatch) -> list[str]:
+    """The titles of the articles the entity model is run on, as it runs."""
+    import searchsvc.indexer as indexer
+
+    seen: list[str] = []
+    real = indexer._annotate
+
+    def counting(paragraph_lists):
+        seen.extend(p[0].title for p in paragraph_lists)
+        return real(paragraph_lists)
+
+    monkeypatch.setattr(indexer, "_annotate", counting)
+    return seen
+
+
+def test_a_full_run_writes_a_dump_with_the_short_form_first_once(tmp_path, tagged):
+    short_then_full_dump(tmp_path / "dump")
+    report = reindex([tmp_path / "dump"], tmp_path / "ix", workers=1)
+    # a full run keeps the articles and writes them once every name is known
+    assert report.mode == "full" and report.files_renamed == 0
     assert report.articles == 2 and report.paragraphs == 2 and report.documents == 2
+    assert sorted(tagged) == ["Talks in Ankara", "Turkish leader speaks"]
     facets = actor_facets(tmp_path / "ix", "erdogan")
     assert facets["Recep Tayyip Erdogan"] == 2 and "Recep Erdogan" not in facets
-    again = reindex([folder], tmp_path / "ix", full=True, workers=2)
+    again = reindex([tmp_path / "dump"], tmp_path / "ix", full=True, workers=2)
     assert actor_facets(tmp_path / "ix", "erdogan") == facets and again.documents == 2
+
+
+def test_an_incremental_run_writes_such_a_dump_again_without_tagging_it_again(
+    tmp_path, tagged
+):
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    (folder / "other.txt").write_text("Weather\n\nRain is expected over the coast today.")
+    reindex([folder], tmp_path / "ix", workers=1)
+    tagged.clear()
+    short_then_full_dump(folder)
+    report = reindex([folder], tmp_path / "ix", workers=1)
+    # the first article was written before the full name was known: its file once more,
+    # with the entities tagged the first time
+    assert report.mode == "incremental" and report.files_processed == 1
+    assert report.files_renamed == 1 and report.articles == 2 and report.documents == 3
+    assert sorted(tagged) == ["Talks in Ankara", "Turkish leader speaks"]
+    facets = actor_facets(tmp_path / "ix", "erdogan")
+    assert facets["Recep Tayyip Erdogan"] == 2 and facets["Antony Blinken"] == 2
+    assert "Recep Erdogan" not in facets
 
 
 def test_an_index_built_before_the_registry_gets_one_and_a_note(tmp_path):
