@@ -9,7 +9,11 @@ follow the BBC articles'. Metadata is spread the way news spreads it:
   the paragraph's text ("... , Ana Keller said."), so text search finds them too;
 - locations: places of the searchsvc gazetteer, ranked by population, same Zipf law;
 - sources: 40 invented outlets, Zipf-like; dates: 20 years (2005-2024), more recent
-  years denser, as archives grow.
+  years denser, as archives grow;
+- copies (``copies`` > 0): that share of the articles is republished, one to three
+  times, by other outlets a few days later, as syndication does: a dateline on the
+  first paragraph, sometimes a paragraph dropped, a word or two changed (for the
+  ``dedupe`` phases of the benchmark; 0 gives the collection of earlier rounds).
 
 Two outputs: ``iter_paragraphs`` yields ``Paragraph`` objects (actors and locations
 pre-assigned: the "without entity extraction" figure, through
@@ -317,8 +321,10 @@ class Generator:
     """Seeded source of articles; ``iter_articles`` is the single stream both outputs
     are cut from."""
 
-    def __init__(self, seed: int = 1, material: Material | None = None):
+    def __init__(self, seed: int = 1, material: Material | None = None, copies: float = 0.0):
         self.rng = random.Random(seed)
+        self.copies = copies
+        self.copy_rng = random.Random(seed + 2)  # copies never change the originals
         self.material = material or load_material()
         self.actors = make_actors(random.Random(seed + 1))
         self.places = load_places()
@@ -365,7 +371,7 @@ class Generator:
                 parts.append((" ".join(sentences), actors, places))
             made += count
             source = self._zipf(OUTLETS, self.source_cum)
-            yield {
+            article = {
                 "id": f"{number:012x}",
                 "title": rng.choice(mat.headlines),
                 "date": self._date(),
@@ -373,11 +379,44 @@ class Generator:
                 "url": f"https://news.example/{number}",
                 "paragraphs": parts,
             }
+            yield article
+            if self.copies and self.copy_rng.random() < self.copies:
+                for n in range(self.copy_rng.choice([1, 1, 2, 3])):
+                    if made >= paragraphs:
+                        break
+                    copy = self._syndicated(article, n, paragraphs - made)
+                    made += len(copy["paragraphs"])
+                    yield copy
+
+    def _syndicated(self, article: dict, n: int, room: int) -> dict:
+        """Return copy ``n`` of ``article`` (at most ``room`` paragraphs), edited."""
+        rng = self.copy_rng
+        parts = list(article["paragraphs"])
+        if len(parts) > 2 and rng.random() < 0.3:
+            del parts[rng.randrange(1, len(parts))]
+        parts = parts[:room]
+        edited = []
+        for i, (text, actors, places) in enumerate(parts):
+            if i == 0:
+                text = f"{rng.choice(['LONDON', 'PARIS', 'NEW YORK'])} (Wire) - {text}"
+            if rng.random() < 0.3:
+                text = text.replace(" said ", " told reporters ", 1)
+            edited.append((text, actors, places))
+        day = date.fromisoformat(article["date"]) + timedelta(days=rng.randrange(0, 4))
+        return {
+            **article,
+            "id": f"{article['id']}{n:02x}c",
+            "date": min(day, FIRST_DAY + timedelta(days=DAYS)).isoformat(),
+            "source": self._zipf(OUTLETS, self.source_cum),
+            "url": f"{article['url']}/copy{n}",
+            "paragraphs": edited,
+        }
 
 
-def iter_paragraphs(paragraphs: int, seed: int = 1) -> Iterator[Paragraph]:
-    """Yield ``paragraphs`` Paragraph objects with actors and locations assigned."""
-    for art in Generator(seed).iter_articles(paragraphs):
+def iter_paragraphs(paragraphs: int, seed: int = 1, copies: float = 0.0) -> Iterator[Paragraph]:
+    """Yield ``paragraphs`` Paragraph objects with actors and locations assigned (and
+    that share of the articles republished as ``copies``)."""
+    for art in Generator(seed, copies=copies).iter_articles(paragraphs):
         total = len(art["paragraphs"])
         for pos, (text, actors, places) in enumerate(art["paragraphs"], 1):
             yield Paragraph(
@@ -397,15 +436,20 @@ def iter_paragraphs(paragraphs: int, seed: int = 1) -> Iterator[Paragraph]:
 
 
 def write_jsonl(
-    out: Path, paragraphs: int, seed: int = 1, articles_per_file: int | None = ARTICLES_PER_FILE
+    out: Path,
+    paragraphs: int,
+    seed: int = 1,
+    articles_per_file: int | None = ARTICLES_PER_FILE,
+    copies: float = 0.0,
 ) -> tuple[int, int]:
-    """Write the collection as JSON Lines files of ``articles_per_file`` articles under
-    ``out`` (None: all in one file, ``all.jsonl``); return (articles, files)."""
+    """Write the collection (``copies``: that share of the articles republished) as JSON
+    Lines files of ``articles_per_file`` articles under ``out`` (None: all in one file,
+    ``all.jsonl``); return (articles, files)."""
     out.mkdir(parents=True, exist_ok=True)
     articles = files = 0
     fh = None
     try:
-        for art in Generator(seed).iter_articles(paragraphs):
+        for art in Generator(seed, copies=copies).iter_articles(paragraphs):
             if fh is None or (articles_per_file and articles % articles_per_file == 0):
                 if fh:
                     fh.close()
@@ -457,8 +501,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--paragraphs", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--copies", type=float, default=0.0, help="Share republished.")
     args = parser.parse_args(argv)
-    articles, files = write_jsonl(args.out, args.paragraphs, args.seed)
+    articles, files = write_jsonl(args.out, args.paragraphs, args.seed, copies=args.copies)
     print(f"wrote {args.paragraphs:,} paragraphs in {articles:,} articles, {files} files")
 
 

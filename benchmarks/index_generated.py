@@ -26,11 +26,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--index", required=True)
     parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--copies", type=float, default=0.0, help="Share republished.")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    count = write_paragraphs(
-        args.index, iter_paragraphs(args.paragraphs, args.seed), procs=args.procs
-    )
+    made = iter_paragraphs(args.paragraphs, args.seed, args.copies)
+    count = write_paragraphs(args.index, made, procs=args.procs)
     print(json.dumps({"paragraphs": count, "seconds": time.perf_counter() - started}))
 
 

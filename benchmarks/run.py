@@ -350,6 +350,8 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             str(index_dir),
             "--procs",
             str(args.workers),
+            "--copies",
+            str(args.copies),
         ]
     run = run_measured(cmd, timeout=args.index_timeout)
     if run["rc"] != 0:
@@ -380,7 +382,7 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             # The same collection as JSON Lines files, read and annotated by the CLI.
             source = work / f"jsonl-{size}"
             shutil.rmtree(source, ignore_errors=True)
-            write_jsonl(source, int(size), args.seed)
+            write_jsonl(source, int(size), args.seed, copies=args.copies)
         ent_dir = work / f"ix-{size}-entities"
         shutil.rmtree(ent_dir, ignore_errors=True)
         cmd = reindex_command(source, ent_dir, args.workers, entities=True)
@@ -404,6 +406,8 @@ def build_size(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any
             out["index_entities"] = {"error": "failed"}
     out["searched_index"] = index_dir.name
 
+    if args.api_only:
+        return out
     print(f"== {size}: SQLite FTS5 build")
     db = work / f"fts5-{size}.db"
     out["fts5_build"] = fts5.build(db, iter_index_paragraphs(index_dir))
@@ -426,12 +430,12 @@ def search_size(
     }
     query_file = work / f"queries-{size}.json"
     query_file.write_text(json.dumps([q.to_dict() for q in queries]), "utf-8")
-    out["load_at_start"] = _load()
+    out["load_at_start"] = loadavg()
     current = IndexLocation(index_dir).current_dir()
     out["postfile_bytes"] = dir_size_matching(current, "*.spk") if current else 0
 
     if args.compare_with:
-        base = _baseline(args.compare_with)
+        base = baseline(args.compare_with)
         print(f"== {size}: before ({base['label']}): Python API, in a fresh process")
         before: dict[str, Any] = {"label": base["label"]}
         before["api"] = api_pass(Path(base["python"]), index_dir, query_file)
@@ -441,8 +445,16 @@ def search_size(
         out["before"] = before
 
     print(f"== {size}: search through the Python API ({len(queries)} queries x 2 pages)")
-    out["api"] = api_pass(BIN / "python", index_dir, query_file)
+    out["api"] = api_pass(BIN / "python", index_dir, query_file, dedupe=True)
     _print_latency("api", out["api"])
+    dedupe = out["api"].pop("dedupe", None)
+    if dedupe is not None:
+        out.update(dedupe)
+        print(f"== copies: pairs of copies built in {out['copy_pairs_build_ms']:.0f} ms")
+        _print_latency("api dedupe", out["api_dedupe"])
+        _print_latency("api again", out["api_again"])
+    if args.api_only:
+        return out
     print(f"== {size}: the same without posting files (Whoosh's blocks decoded per segment)")
     out["api_without_postfiles"] = api_pass(
         BIN / "python", index_dir, query_file, {"SEARCHSVC_POSTING_FILES": "0"}
@@ -458,15 +470,20 @@ def search_size(
 
     print(f"== {size}: HTTP (searchsvc serve, waitress, 127.0.0.1)")
     out.update(http_phases(BIN, index_dir, queries, args, fresh=True))
-    out["load_at_end"] = _load()
+    out["load_at_end"] = loadavg()
     return out
 
 
 def api_pass(
-    python: Path, index_dir: Path, query_file: Path, env: dict[str, str] | None = None
+    python: Path,
+    index_dir: Path,
+    query_file: Path,
+    env: dict[str, str] | None = None,
+    dedupe: bool = False,
 ) -> dict[str, Any]:
     """Return the timed pass of the queries in ``query_file`` through the Python API,
-    run by ``python`` (its checkout's searchsvc) in a fresh process."""
+    run by ``python`` (its checkout's searchsvc) in a fresh process; with ``dedupe``,
+    also its passes with copies folded and without again (``api_pass.dedupe_phases``)."""
     run = subprocess.run(
         [
             str(python),
@@ -475,6 +492,7 @@ def api_pass(
             str(index_dir),
             "--queries",
             str(query_file),
+            *(["--dedupe"] if dedupe else []),
         ],
         capture_output=True,
         text=True,
@@ -594,7 +612,7 @@ def _toc_time(index_dir: Path) -> float:
     return max(p.stat().st_mtime for p in current.glob("_MAIN_*.toc"))
 
 
-def _baseline(folder: Path) -> dict[str, str]:
+def baseline(folder: Path) -> dict[str, str]:
     """Return the interpreter, scripts folder and a label (folder@commit) of the
     checkout ``folder`` (with its own ``.venv``) compared against."""
     folder = folder.resolve()
@@ -610,7 +628,8 @@ def _baseline(folder: Path) -> dict[str, str]:
     return {"python": str(venv / "python"), "bin": str(venv), "label": f"{folder.name}@{commit}"}
 
 
-def _load() -> str:
+def loadavg() -> str:
+    """Return the load averages of the last 1, 5 and 15 minutes, as /proc gives them."""
     with open("/proc/loadavg") as fh:
         return " ".join(fh.read().split()[:3])
 
@@ -692,7 +711,30 @@ def table(results: list[dict[str, Any]]) -> str:
                     ),
                 )
             )
+    for key, label in (("api_again", "Python API again"), ("api_dedupe", "API with dedupe")):
+        rows.append(
+            (
+                f"{label}, all pages: median / p95 / p99 ms",
+                lambda r, k=key: " / ".join(
+                    ms(_get(r, k, "all", q)) for q in ("median", "p95", "p99")
+                ),
+            )
+        )
     rows += [
+        (
+            "p95 ratio dedupe / without (warm, all pages)",
+            lambda r: ratio(
+                _get(r, "api_dedupe", "all", "p95"), _get(r, "api_again", "all", "p95")
+            ),
+        ),
+        (
+            "copies: pairs built once per index version, ms",
+            lambda r: ms(r.get("copy_pairs_build_ms")),
+        ),
+        (
+            "copies: paragraphs folded per query (mean, 40 queries)",
+            lambda r: ms(r.get("dedupe_folded_mean")),
+        ),
         (
             "p95 ratio API / FTS5 (all pages)",
             lambda r: ratio(_get(r, "api", "all", "p95"), _get(r, "fts5", "all", "p95")),
@@ -848,6 +890,17 @@ def main(argv: list[str] | None = None) -> None:
         help="search the indexes an earlier run built (same --work) instead of rebuilding",
     )
     parser.add_argument("--work", type=Path, default=DATA, help="where indexes are built")
+    parser.add_argument(
+        "--copies",
+        type=float,
+        default=0.2,
+        help="share of generated articles republished as syndicated copies (0: none)",
+    )
+    parser.add_argument(
+        "--api-only",
+        action="store_true",
+        help="index and search through the Python API only (no FTS5, no HTTP)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.no_entities = True

@@ -342,6 +342,16 @@ def filter_options(func):
     return func
 
 
+def dedupe_option(func):
+    """Add ``--dedupe``: copies counted once (one hit per cluster of copies)."""
+    return click.option(
+        "--dedupe",
+        is_flag=True,
+        help="Copies counted once: one hit per cluster of syndicated or near-duplicate "
+        "paragraphs; counts are of stories.",
+    )(func)
+
+
 def _request(query: str, filters: dict[str, Any], **more: Any) -> SearchRequest:
     """Return the SearchRequest of a command's query and filter options."""
     return SearchRequest(
@@ -351,8 +361,14 @@ def _request(query: str, filters: dict[str, Any], **more: Any) -> SearchRequest:
         sources=list(filters.get("source", ())),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
+        dedupe=bool(filters.get("dedupe")),
         **more,
     )
+
+
+def _counted(page_or_view: Any, noun: str = "paragraphs") -> str:
+    """Return what the numbers of an answer count: ``noun``, or stories."""
+    return "stories" if page_or_view.counted == "stories" else noun
 
 
 @main.command()
@@ -362,6 +378,7 @@ def _request(query: str, filters: dict[str, Any], **more: Any) -> SearchRequest:
 @click.option("--limit", "-n", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1, 1000), default=1)
 @click.option("--collapse", is_flag=True, help="At most one paragraph per article.")
+@dedupe_option
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @index_option
 def search(
@@ -375,6 +392,7 @@ def search(
     limit: int,
     page: int,
     collapse: bool,
+    dedupe: bool,
     as_json: bool,
     index_dir: str,
 ) -> None:
@@ -384,7 +402,7 @@ def search(
     request = _request(
         " ".join(query),
         {"actor": actor, "location": location, "source": source}
-        | {"date_from": date_from, "date_to": date_to},
+        | {"date_from": date_from, "date_to": date_to, "dedupe": dedupe},
         sort=sort,
         page=page,
         per_page=limit,
@@ -396,7 +414,8 @@ def search(
         return
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     first = (result.page - 1) * result.per_page
-    click.echo(f"{result.total:,} paragraphs match {result.query!r} ({result.took_ms:.0f} ms)")
+    counted = _counted(result, "articles" if collapse else "paragraphs")
+    click.echo(f"{result.total:,} {counted} match {result.query!r} ({result.took_ms:.0f} ms)")
     if result.suggestion:
         click.echo(f"did you mean: {result.suggestion}")
     for rank, hit in enumerate(result.hits, start=first + 1):
@@ -411,10 +430,53 @@ def search(
         )
         click.echo(f"\n{rank}. {hit.title}")
         click.echo(f"   {meta}   [{hit.id}]")
+        if hit.copies:
+            sources = f" in {hit.copy_sources} other sources" if hit.copy_sources else ""
+            click.echo(f"   and {hit.copies} copies{sources} (searchsvc copies {hit.id})")
         click.echo(f"   {_terminal_snippet(hit.highlight, color)}")
         names = hit.actors + [p.name for p in hit.locations]
         if names:
             click.echo(f"   ({'; '.join(names)})")
+
+
+@main.command()
+@click.argument("paragraph_id")
+@click.option("--article", "of_article", is_flag=True, help="ID is an article: its copies.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@index_option
+def copies(paragraph_id: str, of_article: bool, as_json: bool, index_dir: str) -> None:
+    """Print the copies of a paragraph (or, with --article, of an article): source,
+    date, headline and how alike, earliest first."""
+    from .engine import open_engine
+
+    reader = open_engine(index_dir).reader()
+    found = reader.article_copies(paragraph_id) if of_article else reader.copies(paragraph_id)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{len(found.copies)} copies of {found.of} (earliest: {found.canonical})")
+    for c in found.copies:
+        meta = " · ".join(x for x in (c.source, c.date, f"{c.similarity:.0%} alike") if x)
+        click.echo(f"  [{c.id}] {c.title}  ({meta})")
+
+
+@main.command()
+@click.argument("paragraph_id")
+@click.option("--limit", "-n", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@index_option
+def similar(paragraph_id: str, limit: int, as_json: bool, index_dir: str) -> None:
+    """Print paragraphs about the same thing as PARAGRAPH_ID in other articles."""
+    from .engine import open_engine
+
+    found = open_engine(index_dir).reader().similar(paragraph_id, per_page=limit)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo(f"{found.total} paragraphs like {paragraph_id} (key words: {found.query})")
+    for rank, hit in enumerate(found.hits, start=1):
+        click.echo(f"\n{rank}. {hit.title}   [{hit.id}]")
+        click.echo(f"   {_terminal_snippet(hit.highlight, False)}")
 
 
 # --- analyst views -----------------------------------------------------------------
@@ -426,6 +488,7 @@ def search(
 @click.option("--interval", type=click.Choice(INTERVALS), default=None, help="Bucket size.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one column per query).")
+@dedupe_option
 @index_option
 def timeline(
     queries: tuple[str, ...],
@@ -458,7 +521,7 @@ def timeline(
         click.echo(timelines.csv_text(chosen, series), nl=False)
         return
     for t in series:
-        click.echo(f"{t.query!r} by {chosen} ({t.undated:,} matching paragraphs undated)")
+        click.echo(f"{t.query!r} by {chosen} ({t.undated:,} matching {_counted(t)} undated)")
         peak = max((b.count for b in t.buckets), default=0) or 1
         for b in t.buckets:
             bar = "#" * max(0, round(40 * b.count / peak))
@@ -473,6 +536,7 @@ def timeline(
 @click.option("--min-count", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@dedupe_option
 @index_option
 def related(
     query: tuple[str, ...],
@@ -496,7 +560,7 @@ def related(
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{field} named in the {found.matched:,} matching paragraphs (by {sort}):")
+    click.echo(f"{field} named in the {found.matched:,} matching {_counted(found)} (by {sort}):")
     for v in found.values:
         click.echo(f"  {v.value:<40} {v.count:>6,}  {v.share:>7.2%}  lift {v.lift:.2f}")
 
@@ -512,6 +576,7 @@ def related(
     help="File to write ('-' for standard output).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@dedupe_option
 @index_option
 def export(
     query: tuple[str, ...],
@@ -549,7 +614,7 @@ def export(
             else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
         )
         with target as handle, progress:
-            for n, line in enumerate(exports.lines(found.hits(), fmt)):
+            for n, line in enumerate(exports.lines(found.hits(), fmt, request.dedupe)):
                 handle.write(line)
                 if show and n >= header:
                     progress.update(1)

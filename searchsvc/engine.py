@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import limits
 from .models import (
+    Copies,
     DayCounts,
     ExportInfo,
     Hit,
@@ -62,7 +64,8 @@ class SearchEngine(Protocol):
 
     def day_counts(self, request: SearchRequest | None) -> DayCounts:
         """Return the matching paragraphs and articles per day over the whole result
-        set of ``request`` (its page, sort and collapse ignored), or over the whole
+        set of ``request`` (its page, sort and collapse ignored; with ``dedupe``, one per
+        cluster of copies, counted on its canonical copy's day), or over the whole
         index for None. Raises BadQuery when the request has nothing to search."""
         ...
 
@@ -73,15 +76,37 @@ class SearchEngine(Protocol):
         limit: int | None = None,
         values: Sequence[str] | None = None,
     ) -> ValueCounts:
-        """Return how many matching paragraphs (whole index for None) carry each value
-        of ``field`` (``actors``, ``locations``, ``sources``): the ``limit`` most
-        frequent, or exactly ``values`` when given."""
+        """Return how many matching paragraphs (whole index for None; with ``dedupe``,
+        canonical copies only) carry each value of ``field`` (``actors``,
+        ``locations``, ``sources``): the ``limit`` most frequent, or exactly ``values``
+        when given."""
         ...
 
     def export(self, request: SearchRequest) -> AbstractContextManager[Export]:
         """Return a context holding one index version, giving every hit of
-        ``request`` in its sort order (one per article with ``collapse``), without a
-        cap; highlights are empty. Raises BadQuery when there is nothing to search."""
+        ``request`` in its sort order (one per article with ``collapse``, one per
+        cluster of copies with ``dedupe``, each with its copy counts), without a cap;
+        highlights are empty. Raises BadQuery when there is nothing to search."""
+        ...
+
+    def copies(self, paragraph_id: str) -> Copies:
+        """Return the copies of a paragraph (texts nearly the same, found by band-key
+        terms and verified by signature), earliest first. Raises NotFound, and
+        IndexOutdated for an index without copy signatures of the current kind."""
+        ...
+
+    def article_copies(self, article_id: str) -> Copies:
+        """Return the other copies of an article (bodies nearly the same), earliest
+        first. Raises NotFound, IndexOutdated."""
+        ...
+
+    def similar(
+        self, paragraph_id: str, page: int = 1, per_page: int = limits.DEFAULT_SIMILAR
+    ) -> SearchPage:
+        """Return paragraphs of other articles about the same thing as ``paragraph_id``
+        ("more like this", ranked by the engine from the paragraph's key terms), its
+        copies left out and copies among them folded; at most ``limits.MAX_SIMILAR``.
+        Raises NotFound, BadQuery for a page beyond that."""
         ...
 
     def warm(self) -> None:

@@ -63,6 +63,21 @@ class EngineUnavailable(SearchsvcError):
     http_status = 503
 
 
+class IndexOutdated(SearchsvcError):
+    """The index was built without something a request needs (copy signatures, or
+    signatures made with other settings): a full reindex adds it."""
+
+    code = "reindex_needed"
+    http_status = 409
+
+
+NEEDS_COPIES = (
+    "this index has no copy signatures of the current kind (it was built before copies "
+    "were detected, or with other copy settings): run `searchsvc reindex --full` to fold, "
+    "list or count copies"
+)
+
+
 class Conflict(BadQuery):
     """A write that clashes with what exists (a saved-search name already taken)."""
 

@@ -39,6 +39,8 @@ COLUMNS = (
     "countries",
     "score",
 )
+# With dedupe: each row is a story's canonical copy, and says how many copies it has.
+COPY_COLUMNS = ("cluster", "copies", "copy_sources")
 MULTI_SEPARATOR = "; "
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 
@@ -50,9 +52,20 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def row(hit: Hit) -> dict[str, Any]:
-    """Return the export row of a hit (multi-valued cells as lists)."""
+def columns(request: SearchRequest) -> tuple[str, ...]:
+    """Return the columns of an export of ``request``."""
+    return COLUMNS + COPY_COLUMNS if request.dedupe else COLUMNS
+
+
+def row(hit: Hit, copies: bool = False) -> dict[str, Any]:
+    """Return the export row of a hit (multi-valued cells as lists; with ``copies``,
+    its cluster and copy counts too)."""
     countries = sorted({p.country_code for p in hit.locations if p.country_code})
+    extra = (
+        {"cluster": hit.cluster, "copies": hit.copies, "copy_sources": hit.copy_sources}
+        if copies
+        else {}
+    )
     return {
         "id": hit.id,
         "article_id": hit.article_id,
@@ -67,6 +80,7 @@ def row(hit: Hit) -> dict[str, Any]:
         "locations": [p.name for p in hit.locations],
         "countries": countries,
         "score": hit.score,
+        **extra,
     }
 
 
@@ -75,41 +89,48 @@ def describe(request: SearchRequest, info: ExportInfo, fmt: str) -> dict[str, An
     filters = {
         k: v
         for k, v in asdict(request).items()
-        if k not in ("q", "sort", "page", "per_page", "facet_limit") and v not in (None, [], False)
+        if k not in ("q", "sort", "page", "per_page", "facet_limit", "dedupe")
+        and v not in (None, [], False)
     }
     return {
         "query": request.q,
         "filters": filters,
         "sort": request.sort,
         "collapse": request.collapse,
+        "dedupe": request.dedupe,
         "index_version": info.version,
         "rows": info.total,
+        "counted": info.counted,
         "exported_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "format": fmt,
-        "columns": list(COLUMNS),
+        "columns": list(columns(request)),
     }
 
 
-def csv_lines(hits: Iterator[Hit]) -> Iterator[str]:
-    """Yield the CSV text: a byte-order mark and the header, then one line per hit."""
+def csv_lines(hits: Iterator[Hit], copies: bool = False) -> Iterator[str]:
+    """Yield the CSV text: a byte-order mark and the header, then one line per hit
+    (with ``copies``, the copy columns too)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS + COPY_COLUMNS if copies else COLUMNS)
     yield "\ufeff" + _take(buffer)
     for hit in hits:
-        writer.writerow([_cell(v) for v in row(hit).values()])
+        writer.writerow([_cell(v) for v in row(hit, copies).values()])
         yield _take(buffer)
 
 
-def ndjson_lines(hits: Iterator[Hit]) -> Iterator[str]:
+def ndjson_lines(hits: Iterator[Hit], copies: bool = False) -> Iterator[str]:
     """Yield one JSON object per hit, one per line."""
     for hit in hits:
-        yield json.dumps(row(hit), ensure_ascii=False) + "\n"
+        yield json.dumps(row(hit, copies), ensure_ascii=False) + "\n"
 
 
-def lines(hits: Iterator[Hit], fmt: str) -> Iterator[str]:
-    """Yield the export of ``hits`` in format ``fmt`` (``csv`` or ``ndjson``)."""
-    return csv_lines(hits) if check_format(fmt) == "csv" else ndjson_lines(hits)
+def lines(hits: Iterator[Hit], fmt: str, copies: bool = False) -> Iterator[str]:
+    """Yield the export of ``hits`` in format ``fmt`` (``csv`` or ``ndjson``), with the
+    copy columns when ``copies`` (an export with dedupe)."""
+    if check_format(fmt) == "csv":
+        return csv_lines(hits, copies)
+    return ndjson_lines(hits, copies)
 
 
 def _cell(value: Any) -> str:

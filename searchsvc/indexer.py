@@ -2,7 +2,8 @@
 through the engine seam (``searchsvc.engine``: ``Engine.begin`` -> ``IndexWriter``).
 
 ``reindex`` is the whole pipeline: find files, decide which changed, parse and chunk
-them and extract entities (in worker processes), and write paragraph documents.
+them, extract entities and sign them for copy detection (``searchsvc.copies``; in
+worker processes), and write paragraph documents.
 
 Work is shared by articles, not by files: this process reads the files in order and
 cuts them into pieces (``searchsvc.parse.pieces``: a page, a JSON record, a JSON Lines
@@ -54,6 +55,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .chunk import chunk_article
+from .copies import sign_articles, sign_stream
 from .engine import (
     Engine,
     IndexMeta,
@@ -225,7 +227,8 @@ class _BatchResult:
 def process_batch(batch: _Batch, with_entities: bool) -> _BatchResult:
     """Return what each piece of the batch holds, its articles chunked into paragraph
     documents (with actors and locations if asked: entity extraction runs over all the
-    batch's articles at once). Paragraph ids are set later, by the writing process."""
+    batch's articles at once) and signed for copy detection. Paragraph ids are set
+    later, by the writing process."""
     outcomes: list[ChunkedOutcome] = []
     to_annotate: list[_Chunked] = []
     for piece in batch.pieces:
@@ -239,6 +242,7 @@ def process_batch(batch: _Batch, with_entities: bool) -> _BatchResult:
         found = _annotate([c.paragraphs for c in to_annotate])
         for article, per_paragraph in zip(to_annotate, found, strict=True):
             article.names = tally([per_paragraph])
+    sign_articles([c.paragraphs for c in to_annotate])
     return _BatchResult(batch.marks, outcomes)
 
 
@@ -669,7 +673,7 @@ def write_paragraphs(
     with engine.lock():
         writer = engine.begin(True, workers=procs)
         try:
-            for paragraph in paragraphs:
+            for paragraph in sign_stream(paragraphs):
                 writer.add([paragraph], f"{paragraph.path or paragraph.article_id}\t0\t0")
             now = _now()
             totals = writer.publish(IndexMeta(created=now, last_reindex=now))

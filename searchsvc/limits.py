@@ -117,3 +117,22 @@ FEED_ENTRIES = 50  # newest matches in a feed, and on a saved search's page and 
 
 # Access (``searchsvc serve --token``)
 MIN_TOKEN_CHARS = 16  # a shorter access token is refused: it could be guessed
+
+# Copies (searchsvc.copies, docs/duplicates.md). Signatures: changing the shingle size,
+# bands, rows or seed needs `reindex --full` (the index records them and dedupe refuses
+# an index made otherwise). Thresholds are read at search time.
+COPY_SIGNATURE_VERSION = 1
+COPY_SHINGLE_WORDS = 3  # words per shingle
+COPY_BANDS = 16  # LSH bands (keyword terms per paragraph)
+COPY_ROWS = 4  # MinHash values per band (bands x rows values per signature)
+ARTICLE_COPY_BANDS = 32  # articles: the same values cut in more, shorter bands, so
+ARTICLE_COPY_ROWS = 2  # that bodies as little alike as ARTICLE_COPY_THRESHOLD are found
+COPY_SEED = 20261201  # of the hash functions
+COPY_THRESHOLD = 0.6  # estimated similarity of two paragraphs' shingles to be copies
+ARTICLE_COPY_THRESHOLD = 0.35  # the same for two articles' bodies
+MAX_BAND_GROUP = 2000  # a band key shared by more texts finds no candidates
+MAX_COPIES_LISTED = 200  # copies named by the copies page and the article view
+DEFAULT_SIMILAR = 10  # "more like this" hits per page
+MAX_SIMILAR = 100  # "more like this" hits in all (pages included)
+SIMILAR_TERMS = 12  # key terms of a paragraph that "more like this" searches for
+COUNTED = ("paragraphs", "stories")  # what totals, facets and timelines count

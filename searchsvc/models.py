@@ -176,10 +176,21 @@ class Paragraph:
     path: str | None = None
     actors: list[str] = field(default_factory=list)
     locations: list[Place] = field(default_factory=list)
+    # Near-duplicate signature of the text (``searchsvc.copies``), and that of the
+    # article's body on its first paragraph; None until signed. Band keys are made
+    # from them by the engine that stores them (``copies.bands_of``).
+    copy_signature: bytes | None = None
+    article_signature: bytes | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the paragraph as a JSON-ready dict."""
-        return asdict(self)
+        """Return the paragraph as a JSON-ready dict (signatures left out)."""
+        data = asdict(self)
+        for name in COPY_FIELDS:
+            data.pop(name, None)
+        return data
+
+
+COPY_FIELDS = ("copy_signature", "article_signature")
 
 
 SortOrder = Literal["relevance", "newest", "oldest"]
@@ -208,6 +219,8 @@ class SearchRequest:
     article_id: str | None = None
     facet_limit: int = 10
     expand_locations: bool = False
+    # One hit per cluster of copies; totals, facets and views count stories.
+    dedupe: bool = False
     # Only these paragraph ids (not a user parameter: alerts match new paragraphs).
     ids: list[str] = field(default_factory=list)
 
@@ -244,6 +257,25 @@ class Hit:
         default=0,
         metadata=described(
             "Other matching paragraphs of the article when collapse=1 (else 0).", minimum=0
+        ),
+    )
+    cluster: str | None = field(
+        default=None,
+        metadata=described(
+            "With dedupe=1: the id of the cluster's canonical copy (the earliest matching "
+            "copy, shown as this hit); else null."
+        ),
+    )
+    copies: int = field(
+        default=0,
+        metadata=described(
+            "With dedupe=1: other matching paragraphs that are copies of this one.", minimum=0
+        ),
+    )
+    copy_sources: int = field(
+        default=0,
+        metadata=described(
+            "With dedupe=1: sources other than this hit's where those copies appear.", minimum=0
         ),
     )
 
@@ -317,6 +349,17 @@ class SearchPage:
     )
     articles: int = field(
         default=0, metadata=described("Articles with a matching paragraph.", minimum=0)
+    )
+    counted: Literal["paragraphs", "stories"] = field(
+        default="paragraphs",
+        metadata=described(
+            "What total, total_paragraphs and facets count: paragraphs, or stories "
+            "(dedupe=1: one per cluster of copies)."
+        ),
+    )
+    folded: int = field(
+        default=0,
+        metadata=described("With dedupe=1: matching copies folded into a hit.", minimum=0),
     )
 
     @classmethod
@@ -412,6 +455,10 @@ class Timeline:
         metadata=described("Matching paragraphs without a date (in no bucket).", minimum=0)
     )
     query: str = field(default="", metadata=described("The query, as given."))
+    counted: Literal["paragraphs", "stories"] = field(
+        default="paragraphs",
+        metadata=described("What the buckets count: paragraphs, or stories (dedupe=1)."),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the timeline as a JSON-ready dict."""
@@ -459,6 +506,10 @@ class Related:
     matched: int = dataclasses.field(
         default=0, metadata=described("Matching paragraphs (what share is of).", minimum=0)
     )
+    counted: Literal["paragraphs", "stories"] = dataclasses.field(
+        default="paragraphs",
+        metadata=described("What counts and matched count: paragraphs, or stories (dedupe=1)."),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the answer as a JSON-ready dict."""
@@ -471,6 +522,7 @@ class ExportInfo:
 
     version: str
     total: int
+    counted: Literal["paragraphs", "stories"] = "paragraphs"
 
 
 # -- what the JSON API answers besides SearchPage -------------------------------------
@@ -498,10 +550,21 @@ class ArticleView:
     url: str | None = field(metadata=described("Link to the original article."))
     paragraph_count: int = field(metadata=described("Number of paragraphs.", minimum=1))
     paragraphs: list[ArticleParagraph] = field(metadata=described("The paragraphs, in order."))
+    copies: list[Copy] | None = field(
+        default=None,
+        metadata=described(
+            "Other copies of the article (its body nearly the same: republished or "
+            "syndicated, headline and a paragraph or two changed), earliest first; null "
+            "when the index has no copy signatures (reindex --full)."
+        ),
+    )
 
     @classmethod
-    def from_paragraphs(cls, paragraphs: list[Paragraph]) -> ArticleView:
-        """Return the view of the article made of ``paragraphs`` (at least one, in order)."""
+    def from_paragraphs(
+        cls, paragraphs: list[Paragraph], copies: list[Copy] | None = None
+    ) -> ArticleView:
+        """Return the view of the article made of ``paragraphs`` (at least one, in
+        order), with its ``copies`` (None: unknown)."""
         first = paragraphs[0]
         return cls(
             id=first.article_id,
@@ -514,6 +577,7 @@ class ArticleView:
                 ArticleParagraph(p.id, p.position, p.text, p.actors, p.locations)
                 for p in paragraphs
             ],
+            copies=copies,
         )
 
 
@@ -550,6 +614,69 @@ class ErrorReply:
     """The body of every error answer."""
 
     error: ErrorDetail = field(metadata=described("What went wrong."))
+
+
+@dataclass
+class Copy:
+    """One copy of a paragraph (``id`` a paragraph id, ``text`` its text) or of an
+    article (``id`` an article id, ``text`` empty), and how similar it is: the estimated
+    share of shingles in common (``searchsvc.copies``) with the paragraph or article
+    asked about (``direct``) or, for a copy found through the canonical copy, with the
+    canonical copy."""
+
+    id: str = field(metadata=described("Paragraph id (or article id, for article copies)."))
+    article_id: str = field(metadata=described("Id of the copy's article."))
+    title: str = field(metadata=described("Headline of the copy's article."))
+    source: str | None = field(metadata=described("Source (site or agency) of the copy."))
+    date: str | None = field(metadata=described("Publication date, ISO 8601."))
+    url: str | None = field(metadata=described("Link to the copy."))
+    similarity: float = field(
+        metadata=described("Estimated share of word shingles in common, 0 to 1.")
+    )
+    text: str = field(default="", metadata=described("The paragraph (paragraph copies)."))
+    direct: bool = field(
+        default=True,
+        metadata=described(
+            "True: similar to the paragraph or article asked about; false: a copy of its "
+            "canonical copy (similarity to that one)."
+        ),
+    )
+
+    @classmethod
+    def of(cls, paragraph: Paragraph, similarity: float, article: bool = False) -> Copy:
+        """Return the listing entry of ``paragraph`` as a copy (``article``: of its
+        article, named by its first paragraph); similarity rounded to 3 places."""
+        return cls(
+            id=paragraph.article_id if article else paragraph.id,
+            article_id=paragraph.article_id,
+            title=paragraph.title,
+            source=paragraph.source,
+            date=paragraph.date,
+            url=paragraph.url,
+            similarity=round(float(similarity), 3),
+            text="" if article else paragraph.text,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the copy as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class Copies:
+    """The copies of one paragraph or article (``kind``) in the index, earliest first;
+    ``canonical`` is the earliest of it and its copies (by date, then id)."""
+
+    of: str = field(metadata=described("The paragraph or article asked about."))
+    kind: Literal["paragraph", "article"] = field(metadata=described("What is copied."))
+    canonical: str = field(
+        metadata=described("The earliest of it and its copies (by date, then id).")
+    )
+    copies: list[Copy] = field(metadata=described("The other copies, earliest first."))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the answer as a JSON-ready dict."""
+        return asdict(self)
 
 
 # -- saved searches (/api/saved) ------------------------------------------------------

@@ -5,7 +5,8 @@ hits, each with its count, its share of the hits and its lift against the whole 
 1 for a value named as often as everywhere else, above 1 for one the query's hits name
 more than usual. Values named fewer than ``min_count`` times among the hits are left
 out (rare names have large, meaningless lifts). Computed above the engine from two
-``SearchEngine.value_counts`` answers.
+``SearchEngine.value_counts`` answers. With ``dedupe`` the hits are stories (one per
+cluster of copies; ``counted`` says so); the whole index is still every paragraph.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ def related(
     hits = engine.value_counts(
         replace(request, page=1, collapse=False), field, limit=limits.RELATED_CANDIDATES
     )
+    counted = "stories" if request.dedupe else "paragraphs"
     kept = {v: c for v, c in hits.counts.items() if c >= min_count}
     if not kept or not hits.matched:
-        return Related(field=field, values=[], matched=hits.matched)
+        return Related(field=field, values=[], matched=hits.matched, counted=counted)
     everywhere = engine.value_counts(None, field, values=list(kept))
     values = []
     for value, count in kept.items():
@@ -55,4 +57,4 @@ def related(
         values.sort(key=lambda v: (-v.lift, -v.count, v.value))
     else:
         values.sort(key=lambda v: (-v.count, -v.lift, v.value))
-    return Related(field=field, values=values[:limit], matched=hits.matched)
+    return Related(field=field, values=values[:limit], matched=hits.matched, counted=counted)

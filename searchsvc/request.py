@@ -61,3 +61,13 @@ def validate(req: SearchRequest) -> Checked:
     if start and stop and start > stop:
         raise BadQuery("the start date is after the end date")
     return Checked(req, start, stop)
+
+
+def check_similar_page(page: int, per_page: int) -> None:
+    """Raise BadQuery unless a "more like this" page is within its limits."""
+    if not 1 <= per_page <= limits.MAX_PER_PAGE:
+        raise BadQuery(f"per_page must be between 1 and {limits.MAX_PER_PAGE}")
+    if page < 1:
+        raise BadQuery("page must be 1 or more")
+    if (page - 1) * per_page >= limits.MAX_SIMILAR:
+        raise BadQuery(f"similar paragraphs are listed to a depth of {limits.MAX_SIMILAR}")

@@ -4,7 +4,9 @@ year, beside everything indexed in the same period.
 Computed above the engine from two ``SearchEngine.day_counts`` answers (the query's
 hits, and the whole index), so every engine gives the same timeline and its counts are
 the search's counts: a bucket's ``count`` is what a search with ``from``/``to`` set to
-the bucket's first and last day reports.
+the bucket's first and last day reports. With ``dedupe``, a bucket counts stories (one
+per cluster of copies, on the day of its canonical, earliest copy) and ``counted`` says
+so; ``total`` and ``share`` still compare with every paragraph indexed in the period.
 """
 
 from __future__ import annotations
@@ -102,7 +104,8 @@ def _series(
     if not days:
         chosen = interval or "month"
         return chosen, [
-            (r, Timeline(chosen, [], c.undated, r.q)) for r, c in zip(plain, counted, strict=True)
+            (r, Timeline(chosen, [], c.undated, r.q, _counted(r)))
+            for r, c in zip(plain, counted, strict=True)
         ]
     first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
     chosen = interval or choose_interval(first, last)
@@ -124,8 +127,12 @@ def _series(
                     share=round(count / total, 6) if total else 0.0,
                 )
             )
-        series.append((r, Timeline(chosen, buckets, c.undated, r.q)))
+        series.append((r, Timeline(chosen, buckets, c.undated, r.q, _counted(r))))
     return chosen, series
+
+
+def _counted(request: SearchRequest) -> str:
+    return "stories" if request.dedupe else "paragraphs"
 
 
 def _starts(first: date, last: date, interval: str) -> list[date]:

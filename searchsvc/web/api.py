@@ -22,6 +22,7 @@ from .. import timeline as timelines
 from ..errors import IndexMissing
 from ..models import (
     ArticleView,
+    Copies,
     Health,
     Related,
     SearchPage,
@@ -33,14 +34,18 @@ from ..models import (
 from ..related import related
 from . import downloads
 from .auth import open_access
-from .backend import get_backend
+from .backend import article_copies_known, get_backend
 from .openapi import ENDPOINTS, NO_INDEX, Endpoint, openapi_path, openapi_spec
 from .params import (
     ARTICLE_ID,
     COMPARE,
     EXPORT,
+    PARAGRAPH_ID,
     RELATED,
     SEARCH,
+    SIMILAR,
+    SIMILAR_PAGE,
+    SIMILAR_PER_PAGE,
     SUGGEST,
     TIMELINE,
     Param,
@@ -50,6 +55,8 @@ from .params import (
     build_suggest,
     build_timeline,
 )
+
+NO_COPIES = "The index has no copy signatures: run searchsvc reindex --full."
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -122,7 +129,7 @@ def endpoint(
     "Search paragraphs",
     "One page of results.",
     params=SEARCH,
-    errors={400: "Invalid parameter or query.", 503: NO_INDEX},
+    errors={400: "Invalid parameter or query.", 409: NO_COPIES, 503: NO_INDEX},
 )
 def api_search() -> SearchPage:
     """Return one page of results for the query string's search."""
@@ -138,8 +145,43 @@ def api_search() -> SearchPage:
     errors={404: "No such article.", 503: NO_INDEX},
 )
 def api_article(id: str) -> ArticleView:  # "id": the parameter's public name
-    """Return the article ``id`` with all its paragraphs."""
-    return ArticleView.from_paragraphs(get_backend().article(id))
+    """Return the article ``id`` with all its paragraphs and its other copies."""
+    paragraphs = get_backend().article(id)
+    return ArticleView.from_paragraphs(paragraphs, article_copies_known(id))
+
+
+@endpoint(
+    "/copies/<path:id>",
+    Copies,
+    "The copies of a paragraph",
+    "Paragraphs whose text is nearly the same (syndicated, republished), earliest first.",
+    params=(PARAGRAPH_ID,),
+    errors={
+        400: "Not a paragraph id.",
+        404: "No such paragraph.",
+        409: NO_COPIES,
+        503: NO_INDEX,
+    },
+)
+def api_copies(id: str) -> Copies:
+    """Return the copies of the paragraph ``id``."""
+    return get_backend().copies(PARAGRAPH_ID.check(id))
+
+
+@endpoint(
+    "/similar/<path:id>",
+    SearchPage,
+    "More like this: paragraphs about the same thing in other articles",
+    "Hits in the shape of /api/search (its copies left out, copies among them folded).",
+    params=SIMILAR,
+    errors={400: "Invalid parameter.", 404: "No such paragraph.", 503: NO_INDEX},
+)
+def api_similar(id: str) -> SearchPage:
+    """Return the paragraphs similar to the paragraph ``id``."""
+    args = request.args
+    return get_backend().similar(
+        PARAGRAPH_ID.check(id), SIMILAR_PAGE.read(args), SIMILAR_PER_PAGE.read(args)
+    )
 
 
 @endpoint(
@@ -175,7 +217,11 @@ def api_health() -> Health:
     "Matching paragraphs per day, week, month or year",
     "The timeline; with format=csv, its CSV.",
     params=TIMELINE,
-    errors={400: "Invalid parameter or query, or too many buckets.", 503: NO_INDEX},
+    errors={
+        400: "Invalid parameter or query, or too many buckets.",
+        409: NO_COPIES,
+        503: NO_INDEX,
+    },
     media={downloads.CSV: "One row per bucket: its start, count, articles, total, share."},
 )
 def api_timeline() -> Timeline | Response:
@@ -197,6 +243,7 @@ def api_timeline() -> Timeline | Response:
     params=COMPARE,
     errors={
         400: "Invalid parameter or query, not 2 to 5 queries, or too many buckets.",
+        409: NO_COPIES,
         503: NO_INDEX,
     },
     media={downloads.CSV: "One row per bucket: its start, then the count of each query."},
@@ -217,7 +264,7 @@ def api_timeline_compare() -> TimelineComparison | Response:
     "Actors or places named with the hits",
     "The values most named in the matching paragraphs, with their lift.",
     params=RELATED,
-    errors={400: "Invalid parameter or query.", 503: NO_INDEX},
+    errors={400: "Invalid parameter or query.", 409: NO_COPIES, 503: NO_INDEX},
 )
 def api_related() -> Related:
     """Return the values of a field named in the search's hits, each with its count,
@@ -237,13 +284,17 @@ def api_related() -> Related:
     "/export",
     None,
     "Every matching paragraph, as CSV or NDJSON",
-    "Every hit in the order asked (one per article with collapse=1), streamed from one "
-    "index version; what it is of is in the headers.",
+    "Every hit in the order asked (one per article with collapse=1, one per story with "
+    "dedupe=1), streamed from one index version; what it is of is in the headers.",
     params=EXPORT,
-    errors={400: "Invalid parameter or query, or nothing to search.", 503: NO_INDEX},
+    errors={
+        400: "Invalid parameter or query, or nothing to search.",
+        409: NO_COPIES,
+        503: NO_INDEX,
+    },
     media={
-        downloads.CSV: f"A header line ({', '.join(exports.COLUMNS)}), then one line "
-        "per hit.",
+        downloads.CSV: f"A header line ({', '.join(exports.COLUMNS)}; with dedupe=1 also "
+        f"{', '.join(exports.COPY_COLUMNS)}), then one line per hit.",
         downloads.NDJSON: "One JSON object per hit and line, with the same keys.",
     },
     headers=downloads.EXPORT_HEADERS,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from ..engine import SearchEngine, open_engine
+from ..errors import IndexOutdated
+from ..models import Copy
 from ..saved import SavedStore, default_path
 
 BACKEND_KEY = "searchsvc.backend"
@@ -34,3 +36,12 @@ def get_backend() -> SearchEngine:
 def get_store() -> SavedStore:
     """Return the saved-search store of the app handling the current request."""
     return current_app.extensions[STORE_KEY]
+
+
+def article_copies_known(article_id: str) -> list[Copy] | None:
+    """Return the other copies of an article, or None when the index cannot tell (it
+    has no copy signatures: the article is shown anyway)."""
+    try:
+        return get_backend().article_copies(article_id).copies
+    except IndexOutdated:
+        return None

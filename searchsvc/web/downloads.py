@@ -33,6 +33,8 @@ EXPORT_HEADERS = {
     "X-Searchsvc-Filters": "The filters, as this API's query string (actor=…&from=…).",
     "X-Searchsvc-Sort": "The order of the rows.",
     "X-Searchsvc-Collapse": "1: one row per article (its best paragraph); else 0.",
+    "X-Searchsvc-Dedupe": "1: one row per story (the canonical copy of a cluster of "
+    "copies, with its copy columns); else 0.",
     "X-Searchsvc-Index-Version": "The one index version every row was read from.",
     "X-Searchsvc-Exported-At": "When the export started, ISO 8601 (UTC).",
     "X-Searchsvc-Rows": "How many rows follow (CSV: besides the header line).",
@@ -60,7 +62,7 @@ def export_response(engine: SearchEngine, request: SearchRequest, fmt: str) -> R
     try:
         found = stack.enter_context(engine.export(request))
         meta = exports.describe(request, found.info, fmt)
-        body = _chunks(exports.lines(found.hits(), fmt))
+        body = _chunks(exports.lines(found.hits(), fmt, request.dedupe))
         response = Response(body, content_type=exports.CONTENT_TYPES[fmt])
     except BaseException:
         stack.close()
@@ -72,6 +74,7 @@ def export_response(engine: SearchEngine, request: SearchRequest, fmt: str) -> R
     headers["X-Searchsvc-Filters"] = urlencode(filter_params(replace(request, q="")))
     headers["X-Searchsvc-Sort"] = request.sort
     headers["X-Searchsvc-Collapse"] = "1" if request.collapse else "0"
+    headers["X-Searchsvc-Dedupe"] = "1" if request.dedupe else "0"
     headers["X-Searchsvc-Index-Version"] = header_text(meta["index_version"])
     headers["X-Searchsvc-Exported-At"] = meta["exported_at"]
     headers["X-Searchsvc-Rows"] = str(meta["rows"])

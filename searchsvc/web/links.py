@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from ..limits import FACETS
 from ..models import SearchRequest
@@ -37,6 +37,8 @@ def request_params(req: SearchRequest) -> list[tuple[str, str]]:
         pairs.append((params.EXPAND.name, "1"))
     if req.article_id:
         pairs.append((params.ARTICLE.name, req.article_id))
+    if req.dedupe:
+        pairs.append((params.DEDUPE.name, "1"))
     if req.facet_limit != params.FACETS.default:
         pairs.append((params.FACETS.name, str(req.facet_limit)))
     if req.page != params.PAGE.default:
@@ -73,6 +75,16 @@ def toggle_href(req: SearchRequest, facet: str, value: str) -> str:
     else:
         current.append(value)
     return search_href(req, **{facet: current})
+
+
+def copies_href(paragraph_id: str) -> str:
+    """Return the URL of the page listing the copies of a paragraph."""
+    return f"/copies/{quote(paragraph_id, safe='')}"
+
+
+def similar_href(paragraph_id: str) -> str:
+    """Return the URL of the page of paragraphs similar to one ("more like this")."""
+    return f"/similar/{quote(paragraph_id, safe='')}"
 
 
 # -- the search page's chart and downloads --------------------------------------------

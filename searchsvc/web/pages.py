@@ -14,9 +14,17 @@ from ..limits import MAX_QUERY_CHARS, MAX_RESULT_DEPTH, SORTS
 from ..models import SearchPage, SearchRequest
 from ..urls import http_url
 from . import panels
-from .backend import get_backend
-from .links import article_href, search_href, toggle_href
-from .params import ChartView, build_chart_view, build_request, has_search
+from .backend import article_copies_known, get_backend
+from .differences import marked_differences
+from .links import article_href, copies_href, search_href, similar_href, toggle_href
+from .params import (
+    PARAGRAPH_ID,
+    SIMILAR_PAGE,
+    ChartView,
+    build_chart_view,
+    build_request,
+    has_search,
+)
 
 _LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 SORT_LABELS = {sort: _LABELS[sort] for sort in SORTS}  # a new sort order needs its label
@@ -33,6 +41,8 @@ def _template_globals(state: BlueprintSetupState) -> None:
         search_href=search_href,
         article_href=article_href,
         toggle_href=toggle_href,
+        copies_href=copies_href,
+        similar_href=similar_href,
         sort_labels=SORT_LABELS,
         max_query_chars=MAX_QUERY_CHARS,
     )
@@ -103,7 +113,30 @@ def article_page(article_id: str) -> Any:
         first=paragraphs[0],
         q=q,
         back=back,
+        copies=article_copies_known(article_id),
     )
+
+
+@pages.get("/copies/<path:paragraph_id>")
+def copies_page(paragraph_id: str) -> Any:
+    """Return the page listing a paragraph's copies (source, date, headline), each with
+    its differences from the paragraph marked."""
+    found = get_backend().copies(PARAGRAPH_ID.check(paragraph_id))
+    of = get_backend().article(found.of.split("#")[0])
+    paragraph = next(p for p in of if p.id == found.of)
+    rows = [(c, marked_differences(paragraph.text, c.text)) for c in found.copies]
+    return render_template("copies.html", paragraph=paragraph, found=found, rows=rows)
+
+
+@pages.get("/similar/<path:paragraph_id>")
+def similar_page(paragraph_id: str) -> Any:
+    """Return the page of paragraphs about the same thing in other articles."""
+    backend = get_backend()
+    page_number = SIMILAR_PAGE.read(request.args)
+    found = backend.similar(PARAGRAPH_ID.check(paragraph_id), page_number)
+    article = backend.article(paragraph_id.split("#")[0])
+    paragraph = next(p for p in article if p.id == paragraph_id)
+    return render_template("similar.html", paragraph=paragraph, page=found, req=SearchRequest())
 
 
 def _pagination(page: SearchPage) -> dict[str, Any]:

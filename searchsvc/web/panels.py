@@ -27,6 +27,8 @@ from .links import export_href, timeline_csv_href, toggle_href, view_href, view_
 from .params import CHART, ChartView
 
 MEASURE_LABELS = {"count": "Paragraphs", "share": "Share of all paragraphs"}
+# With dedupe the bars count stories (one per cluster of copies).
+STORY_LABELS = MEASURE_LABELS | {"count": "Stories"}
 # Which field a filter's "named with" panel lists: the other one.
 NAMED_WITH = {"actors": "locations", "locations": "actors"}
 FIELD_LABELS = {"actors": "People and organisations", "locations": "Places"}
@@ -47,6 +49,7 @@ class Chart:
     """What the template draws above the results (``error`` set: only that)."""
 
     measure: str
+    counted: str = "paragraphs"  # or "stories" (dedupe)
     interval: str = ""
     svg: Markup = Markup("")
     legend: list[tuple[str, str, str]] = field(default_factory=list)  # colour, label, remove
@@ -68,6 +71,7 @@ class NamedWith:
     field: str
     heading: str
     values: list[tuple[str, int, float, str]]  # value, count, lift, href
+    counted: str = "paragraphs"  # or "stories" (dedupe)
 
 
 def chart(engine: SearchEngine, req: SearchRequest, view: ChartView) -> Chart:
@@ -90,6 +94,7 @@ def chart(engine: SearchEngine, req: SearchRequest, view: ChartView) -> Chart:
         return view_href(req, view, date_from=first, date_to=last)
 
     shown.interval = interval
+    shown.counted = series[0].counted
     shown.svg = Markup(timeline_svg(series, view.measure, narrow))
     shown.legend = _legend(req, view, series)
     shown.rows = [
@@ -101,8 +106,9 @@ def chart(engine: SearchEngine, req: SearchRequest, view: ChartView) -> Chart:
         for i, bucket in enumerate(series[0].buckets)
     ]
     shown.undated = series[0].undated
+    labels = STORY_LABELS if shown.counted == "stories" else MEASURE_LABELS
     shown.measure_links = [
-        (MEASURE_LABELS[m], view_href(req, replace(view, measure=m)), m == view.measure)
+        (labels[m], view_href(req, replace(view, measure=m)), m == view.measure)
         for m in CHART.values
     ]
     shown.csv_href = timeline_csv_href(req, view.vs, interval)
@@ -182,7 +188,7 @@ def named_with(engine: SearchEngine, req: SearchRequest, page: SearchPage) -> li
             if v.value not in active[other]
         ][: limits.RELATED_PANEL_LIMIT]
         heading = f"{FIELD_LABELS[other]} named with {', '.join(active[filtered])}"
-        panels.append(NamedWith(field=other, heading=heading, values=values))
+        panels.append(NamedWith(other, heading, values, counted=found.counted))
     return panels
 
 

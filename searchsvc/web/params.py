@@ -247,6 +247,13 @@ ARTICLE = Text(
     hint="an article id (hexadecimal)",
 )
 EXPAND = Flag("expand", "1: location filters and location: also match places in that country.")
+DEDUPE = Flag(
+    "dedupe",
+    "1: copies counted once: one hit per cluster of syndicated or near-duplicate "
+    "paragraphs (the earliest matching copy, with cluster, copies and copy_sources); "
+    "totals, facets, timelines, related values and exports count stories "
+    "(counted=stories). 409 when the index has no copy signatures (reindex --full).",
+)
 FACETS = Whole(
     "facets",
     f"Values per facet (1-{limits.MAX_FACET_LIMIT}).",
@@ -255,11 +262,11 @@ FACETS = Whole(
 )
 SEARCH = (
     *(Q, ACTOR, LOCATION, SOURCE, DATE_FROM, DATE_TO, SORT),
-    *(PAGE, PER_PAGE, COLLAPSE, ARTICLE, EXPAND, FACETS),
+    *(PAGE, PER_PAGE, COLLAPSE, ARTICLE, EXPAND, FACETS, DEDUPE),
 )
-# What a search matches (the query and its filters), without how it is shown: the
-# analyst views take these.
-FILTERS = (Q, ACTOR, LOCATION, SOURCE, DATE_FROM, DATE_TO, ARTICLE, EXPAND)
+# What a search matches (the query and its filters) and whether copies count once,
+# without how it is shown: the analyst views take these.
+FILTERS = (Q, ACTOR, LOCATION, SOURCE, DATE_FROM, DATE_TO, ARTICLE, EXPAND, DEDUPE)
 
 
 def build_filters(args: MultiDict) -> SearchRequest:
@@ -275,6 +282,7 @@ def build_filters(args: MultiDict) -> SearchRequest:
         date_to=DATE_TO.read(args) or None,
         article_id=ARTICLE.read(args) or None,
         expand_locations=EXPAND.is_set(args),
+        dedupe=DEDUPE.is_set(args),
     )
 
 
@@ -344,6 +352,31 @@ def build_suggest(args: MultiDict) -> SuggestQuery:
 ARTICLE_ID = Text(
     "id", "Article id.", where="path", max_chars=100, pattern=limits.ARTICLE_ID.pattern
 )
+
+
+# -- /api/copies/{id} and /api/similar/{id} -------------------------------------------
+
+PARAGRAPH_ID = Text(
+    "id",
+    "Paragraph id: article id, #, position (the # written %23 in a URL).",
+    where="path",
+    max_chars=100,
+    pattern=limits.ARTICLE_ID.pattern,
+    hint="a paragraph id (hexadecimal, #, position)",
+)
+SIMILAR_PAGE = Whole(
+    "page",
+    f"Page number from 1; at most {limits.MAX_SIMILAR} similar paragraphs in all.",
+    default=1,
+    maximum=limits.MAX_SIMILAR,
+)
+SIMILAR_PER_PAGE = Whole(
+    "per_page",
+    f"Hits per page, 1 to {limits.MAX_PER_PAGE}.",
+    default=limits.DEFAULT_SIMILAR,
+    maximum=limits.MAX_PER_PAGE,
+)
+SIMILAR = (PARAGRAPH_ID, SIMILAR_PAGE, SIMILAR_PER_PAGE)
 
 
 # -- /api/saved/{name} ----------------------------------------------------------------

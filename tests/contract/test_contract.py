@@ -202,6 +202,9 @@ def test_hits_have_one_shape_on_every_engine(search):
         "locations",
         "score",
         "more_in_article",
+        "cluster",
+        "copies",
+        "copy_sources",
     }
     assert hit["id"] == "c3#1" and hit["paragraph_count"] == 1
     assert hit["url"] == "https://news.example/c3" and hit["highlight"] == hit["text"]

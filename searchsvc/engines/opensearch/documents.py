@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ...copies import Bands, to_hex
 from ...dates import parse_iso
 from ...models import Hit, Paragraph, Place
 from .analysis import index_text, name_text
@@ -46,8 +47,11 @@ def shown_date(value: datetime | None) -> str | None:
     return value.replace(microsecond=0).isoformat()
 
 
-def paragraph_document(paragraph: Paragraph, source_key: str) -> dict[str, Any]:
-    """Return the cluster document of ``paragraph`` (``_source`` plus indexed copies)."""
+def paragraph_document(
+    paragraph: Paragraph, source_key: str, bands: Bands | None = None
+) -> dict[str, Any]:
+    """Return the cluster document of ``paragraph`` (``_source`` plus indexed copies),
+    with its copy signatures and their ``bands`` (``copies.bands_of``) when given."""
     places = paragraph.locations
     doc: dict[str, Any] = {
         "id": paragraph.id,
@@ -77,6 +81,12 @@ def paragraph_document(paragraph: Paragraph, source_key: str) -> dict[str, Any]:
         doc["date"] = date
     if not doc["source"]:
         del doc["source"]  # no empty facet value
+    if bands is not None and bands.paragraph:
+        doc["copy_bands"] = bands.paragraph
+        doc["copy_signature"] = to_hex(paragraph.copy_signature)
+    if bands is not None and bands.article:
+        doc["article_bands"] = bands.article
+        doc["article_signature"] = to_hex(paragraph.article_signature)
     return doc
 
 

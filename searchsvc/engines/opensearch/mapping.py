@@ -39,6 +39,9 @@ QUERY_FIELDS = {
 # Facet names of SearchPage.facets -> keyword fields.
 FACET_FIELDS = {"actors": "actors", "locations": "locations", "sources": "source"}
 SUGGEST_FIELD = "body.words"  # unstemmed words, for "did you mean"
+# Fields a build made before copies lacks (its mapping is strict: documents leave them
+# out; dedupe asks for a full reindex).
+COPY_FIELDS = ("copy_bands", "article_bands", "copy_signature", "article_signature")
 
 
 def analysis() -> dict[str, Any]:
@@ -106,6 +109,12 @@ def paragraph_mappings() -> dict[str, Any]:
             "countries": _keyword(),
             "country_words": _words(),
             "places": {"type": "object", "enabled": False},
+            # Copies (searchsvc.copies): band keys for candidates by term query and for
+            # the fold's aggregation, signatures (hex) to verify them.
+            "copy_bands": _keyword(),
+            "article_bands": _keyword(),
+            "copy_signature": _stored_only(),
+            "article_signature": _stored_only(),
         },
     }
 

@@ -24,10 +24,12 @@ from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
 from searchsvc.text import fold
 
-from ... import limits
-from ...errors import BadQuery, NotFound
+from ... import copies, limits
+from ...errors import NEEDS_COPIES, BadQuery, IndexOutdated, NotFound
 from ...marks import MAX_FULL_CHARS
 from ...models import (
+    Copies,
+    Copy,
     DayCounts,
     ExportInfo,
     FacetValue,
@@ -39,9 +41,10 @@ from ...models import (
     ValueCounts,
 )
 from ...query import ParsedQuery
-from ...query.nodes import DEFAULT_FIELDS, Fuzzy, Node, Phrase, Term
-from ...request import Checked, validate
-from .analysis import WORD
+from ...query.nodes import DEFAULT_FIELDS, Fuzzy, Node, Or, Phrase, Term
+from ...request import Checked, check_similar_page, validate
+from . import copies as fold_copies
+from .analysis import WORD, Words, index_text
 from .client import Cluster
 from .documents import SOURCE_FIELDS, source_hit, source_paragraph
 from .highlight import Stemmer, highlight_texts
@@ -90,6 +93,7 @@ class OpenSearchReader:
         self.store = Store(cluster)
         self.alias = cluster.config.name
         self.stemmer = Stemmer(cluster, self.alias)
+        self._copies_ready: dict[str, bool] = {}  # live build -> has current signatures
 
     # -- SearchEngine ------------------------------------------------------------------
 
@@ -113,11 +117,24 @@ class OpenSearchReader:
             page.took_ms = _ms(started)
             return page
         main = None if parsed.empty else parsed.all_words
-        answer = self._search(self._body(main, parsed.words, clauses, req))
-        if _total(answer) == 0 and parsed.any_words is not None:
-            main = parsed.any_words
+        folding = None
+        if req.dedupe:
+            # The fold needs the matching set first: all words, or else any of them.
+            if main is not None and parsed.any_words is not None and not self._count(
+                main, clauses
+            ):
+                main = parsed.any_words
+                page.matched = "any"
+            folding = self._fold(combine(main, (), clauses))
+            page.counted = "stories"
+            page.folded = len(folding.excluded)
+            answer = self._search(self._body(main, parsed.words, clauses, req, folding))
+        else:
             answer = self._search(self._body(main, parsed.words, clauses, req))
-            page.matched = "any"
+            if _total(answer) == 0 and parsed.any_words is not None:
+                main = parsed.any_words
+                answer = self._search(self._body(main, parsed.words, clauses, req))
+                page.matched = "any"
         page.parsed = _describe(main) if main is not None else ""
         page.total_paragraphs = _total(answer)
         aggs = answer.get("aggregations", {})
@@ -127,8 +144,128 @@ class OpenSearchReader:
         if parsed.text and page.total_paragraphs < limits.SUGGEST_BELOW:
             page.suggestion = self._correction(parsed, clauses, page.total_paragraphs, req)
         page.hits = self._hits(answer, main, req)
+        if folding is not None:
+            _mark_copies(page.hits, folding)
         page.took_ms = _ms(started)
         return page
+
+    def copies(self, paragraph_id: str) -> Copies:
+        """Return the copies of a paragraph, earliest first (raises NotFound,
+        IndexOutdated for a build without copy signatures)."""
+        self._check_copies()
+        source = self._paragraph(paragraph_id, ["copy_signature"])
+        of = Copy.of(source_paragraph(source), 1.0)
+        return copies.gather("paragraph", of, self._direct(source, False), self._copies_of)
+
+    def article_copies(self, article_id: str) -> Copies:
+        """Return the other copies of an article, earliest first (raises NotFound,
+        IndexOutdated)."""
+        if not limits.valid_article_id(article_id):
+            raise NotFound(f"no article {article_id[:100]!r}: not an article id")
+        self._check_copies()
+        source = self._first_paragraph(article_id)
+        if source is None:
+            raise NotFound(f"no article {article_id!r} in the index")
+        of = Copy.of(source_paragraph(source), 1.0, article=True)
+        return copies.gather("article", of, self._direct(source, True), self._articles_of)
+
+    def _copies_of(self, paragraph_id: str) -> list[Copy]:
+        try:
+            return self._direct(self._paragraph(paragraph_id, ["copy_signature"]), False)
+        except NotFound:
+            return []
+
+    def _articles_of(self, article_id: str) -> list[Copy]:
+        source = self._first_paragraph(article_id)
+        return self._direct(source, True) if source is not None else []
+
+    def _first_paragraph(self, article_id: str) -> dict[str, Any] | None:
+        answer = self._search(
+            {
+                "size": 1,
+                "query": {
+                    "bool": {
+                        "filter": [{"term": {"article_id": article_id}}, {"term": {"position": 1}}]
+                    }
+                },
+                "_source": [*SOURCE_FIELDS, "article_signature"],
+            },
+            routing=article_id,
+        )
+        hits = answer["hits"]["hits"]
+        return hits[0]["_source"] if hits else None
+
+    def _direct(self, source: dict[str, Any], article: bool) -> list[Copy]:
+        """Return the verified copies of the paragraph (``article``: of the article)
+        whose ``_source`` is given."""
+        own: Query = (
+            {"term": {"article_id": source.get("article_id", "")}}
+            if article
+            else {"ids": {"values": [source["id"]]}}
+        )
+        found = fold_copies.verified(self._search, source, article, own, SOURCE_FIELDS)
+        return [Copy.of(source_paragraph(s), sim, article) for s, sim in found]
+
+    def similar(
+        self, paragraph_id: str, page: int = 1, per_page: int = limits.DEFAULT_SIMILAR
+    ) -> SearchPage:
+        """Return paragraphs of other articles about the same thing as ``paragraph_id``
+        (``more_like_this`` on the prepared body), its article's paragraphs and their
+        copies left out and copies among them folded; at most ``limits.MAX_SIMILAR``."""
+        started = time.perf_counter()
+        check_similar_page(page, per_page)
+        source = self._paragraph(paragraph_id, [])
+        request = SearchRequest(page=page, per_page=per_page, dedupe=True)
+        result = SearchPage.begin(request, "")
+        result.counted = "stories"
+        unwanted: list[Query] = [{"term": {"article_id": source.get("article_id", "")}}]
+        with_copies = self._has_copies()
+        own_copies = 0
+        if with_copies:
+            own = self.article(source.get("article_id", ""))
+            found_copies = {p.id: self._copies_of(p.id) for p in own}
+            own_copies = len(found_copies.get(paragraph_id, []))
+            copied = [c.id for listed in found_copies.values() for c in listed]
+            if copied:
+                unwanted.append({"ids": {"values": copied}})
+        like = {
+            "more_like_this": {
+                "fields": ["body"],
+                "like": index_text(source.get("text", "")),
+                "max_query_terms": limits.SIMILAR_TERMS,
+                "min_term_freq": 1,
+                # A word used by the paragraph and its copies alone finds nothing else.
+                "min_doc_freq": own_copies + 2,
+            }
+        }
+        answer = self._search(
+            {
+                "size": 2 * limits.MAX_SIMILAR,
+                "query": {"bool": {"must": [like], "must_not": unwanted}},
+                "_source": [*SOURCE_FIELDS, "copy_signature"],
+            }
+        )
+        found = answer["hits"]["hits"]
+        clusters: dict[str, tuple[int, int]] = {}
+        if with_copies and found:
+            kept, clusters = _fold_hits(found)
+            found = [h for h in found if h["_source"]["id"] in kept]
+        found = found[: limits.MAX_SIMILAR]
+        result.total = result.total_paragraphs = len(found)
+        shown = found[(page - 1) * per_page : page * per_page]
+        texts = [h["_source"].get("text", "") for h in shown]
+        words = list(dict.fromkeys(w for w in Words.of(source.get("text", "")).words
+                                   if not w.isdigit()))[: 2 * limits.SIMILAR_TERMS]
+        node = Or(tuple(Term(w) for w in words)) if words else None
+        marks = highlight_texts(self.stemmer, node, texts, max_chars=MAX_FULL_CHARS)
+        for hit, marked in zip(shown, marks, strict=True):
+            item = source_hit(hit["_source"], marked, hit.get("_score") or 0.0, 0)
+            item.cluster = item.id
+            item.copies, item.copy_sources = clusters.get(item.id, (0, 0))
+            result.hits.append(item)
+        result.query = " ".join(words)
+        result.took_ms = _ms(started)
+        return result
 
     def article(self, article_id: str) -> list[Paragraph]:
         """Return an article's paragraphs in order; raises NotFound (also for ids that
@@ -306,7 +443,7 @@ class OpenSearchReader:
         """Hold one index version (a point in time) and give every hit of ``request``
         in its sort order (one per article with ``collapse``), without a cap;
         highlights are empty. Raises BadQuery when there is nothing to search."""
-        query = self._view_query(request)
+        query, folding = self._view(request)
         build = self.store.live_build()
         if build is None:
             raise self.cluster.missing()
@@ -335,9 +472,9 @@ class OpenSearchReader:
                 if request.collapse
                 else _total(first)
             )
-            yield OpenSearchExport(
-                self, pit, query, request, ExportInfo(version=build, total=total)
-            )
+            counted = "stories" if folding is not None else "paragraphs"
+            info = ExportInfo(version=build, total=total, counted=counted)
+            yield OpenSearchExport(self, pit, query, request, info, folding)
         finally:
             with contextlib.suppress(Exception):  # the point in time expires by itself
                 client.delete_pit(body={"pit_id": [pit]})
@@ -371,10 +508,16 @@ class OpenSearchReader:
             raise BadQuery(f"the cluster could not run this query ({_reason(exc)})") from exc
 
     def _body(
-        self, main: Node | None, words: tuple[str, ...], clauses: list[Query], req: SearchRequest
+        self,
+        main: Node | None,
+        words: tuple[str, ...],
+        clauses: list[Query],
+        req: SearchRequest,
+        folding: fold_copies.Folding | None = None,
     ) -> dict[str, Any]:
+        query = combine(main, words, clauses)
         body: dict[str, Any] = {
-            "query": combine(main, words, clauses),
+            "query": folding.restrict(query) if folding is not None else query,
             "from": (req.page - 1) * req.per_page,
             "size": req.per_page,
             "sort": sort_clause(req.sort),
@@ -407,7 +550,60 @@ class OpenSearchReader:
             hits.append(source_hit(hit["_source"], highlight, score or 0.0, more))
         return hits
 
+    def _has_copies(self) -> bool:
+        """Return True when the live build holds copy signatures of the current kind."""
+        build = self.store.live_build()
+        if build is None:
+            raise self.cluster.missing()
+        known = self._copies_ready.get(build)
+        if known is None:
+            try:
+                fold_copies.check(self.store.meta(build), self.store.has_copies(build))
+                known = True
+            except IndexOutdated:
+                known = False
+            self._copies_ready[build] = known
+        return known
+
+    def _check_copies(self) -> None:
+        if not self._has_copies():
+            raise IndexOutdated(NEEDS_COPIES)
+
+    def _fold(self, query: Query) -> fold_copies.Folding:
+        """Return the fold of the documents matching ``query`` (raises IndexOutdated)."""
+        self._check_copies()
+        return fold_copies.fold(self._search, query)
+
+    def _paragraph(self, paragraph_id: str, extra: list[str]) -> dict[str, Any]:
+        """Return the ``_source`` of one paragraph (raises NotFound)."""
+        answer = self._search(
+            {
+                "size": 1,
+                "query": {"ids": {"values": [paragraph_id]}},
+                "_source": [*SOURCE_FIELDS, *extra],
+            }
+        )
+        hits = answer["hits"]["hits"]
+        if not hits:
+            raise NotFound(f"no paragraph {paragraph_id[:100]!r} in the index")
+        return hits[0]["_source"]
+
     def _view_query(self, request: SearchRequest | None) -> Query:
+        """Return the query of an analyst view (``_view``) without copy counts."""
+        return self._view(request)[0]
+
+    def _view(
+        self, request: SearchRequest | None
+    ) -> tuple[Query, fold_copies.Folding | None]:
+        """Return the query of an analyst view and, with ``dedupe``, its fold (the
+        query then leaves the folded copies out)."""
+        query = self._plain_view_query(request)
+        if request is None or not request.dedupe:
+            return query, None
+        folding = self._fold(query)
+        return folding.restrict(query), folding
+
+    def _plain_view_query(self, request: SearchRequest | None) -> Query:
         """Return the query of an analyst view: every paragraph for None; else the
         request's words and filters, all words required or, when that finds nothing,
         any of them (without the phrase boost: counts only)."""
@@ -458,6 +654,22 @@ class OpenSearchReader:
             return text if count > found else None
         except (BadQuery, TransportError):  # a suggestion is optional
             return None
+
+
+def _mark_copies(hits: list[Hit], folding: fold_copies.Folding) -> None:
+    """Set each hit's cluster and copy counts from the fold."""
+    for hit in hits:
+        hit.cluster = hit.id
+        hit.copies, hit.copy_sources = folding.clusters.get(hit.id, (0, 0))
+
+
+def _fold_hits(found: list[dict[str, Any]]) -> tuple[set[str], dict[str, tuple[int, int]]]:
+    """Return the ids kept and the copy counts when the hits ``found`` (with their
+    signatures) are folded among themselves."""
+    sources = [h["_source"] for h in found]
+    folding = fold_copies.fold_sources(sources)
+    kept = {s["id"] for s in sources} - set(folding.excluded)
+    return kept, folding.clusters
 
 
 def _suggesters(words: list[tuple[str, str]]) -> dict[str, Any]:
@@ -678,12 +890,14 @@ class OpenSearchExport:
         query: Query,
         request: SearchRequest,
         info: ExportInfo,
+        folding: fold_copies.Folding | None = None,
     ):
         self.reader = reader
         self.pit = pit
         self.query = query
         self.request = request
         self.info = info
+        self.folding = folding
 
     def hits(self) -> Iterator[Hit]:
         """Yield the hits a page of ``EXPORT_PAGE`` at a time; with collapse, the first
@@ -711,7 +925,10 @@ class OpenSearchExport:
                         continue
                     seen.add(source.get("article_id"))
                 score = hit.get("_score") if self.request.sort == "relevance" else 0.0
-                yield source_hit(source, "", score or 0.0, 0)
+                row = source_hit(source, "", score or 0.0, 0)
+                if self.folding is not None:
+                    _mark_copies([row], self.folding)
+                yield row
             if len(found) < EXPORT_PAGE:
                 return
             after = found[-1]["sort"]

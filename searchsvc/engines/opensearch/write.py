@@ -42,12 +42,14 @@ from typing import Any
 
 from opensearchpy.exceptions import NotFoundError, TransportError
 
+from ...copies import DEFAULT, bands_of, sign_paragraphs
 from ...engine import IndexMeta, Rejected, WriteTotals
 from ...errors import EngineUnavailable, SearchsvcError
 from ...models import Paragraph
 from .client import Cluster
 from .documents import paragraph_document
 from .mapping import (
+    COPY_FIELDS,
     files_mappings,
     live_settings,
     paragraph_mappings,
@@ -163,6 +165,8 @@ class Store:
         mappings["_meta"].update(meta or {})
         mappings["_meta"].setdefault("created", _utc_now())
         mappings["_meta"]["state"] = "building"
+        if all(name in mappings["properties"] for name in COPY_FIELDS):
+            mappings["_meta"]["copies"] = DEFAULT.fingerprint()  # how signatures are made
         self.cluster.call(
             "create a new index",
             self.client.indices.create,
@@ -202,6 +206,15 @@ class Store:
         )
         mappings = next(iter(found.values()), {}).get("mappings", {})
         return dict(mappings.get("_meta") or {})
+
+    def has_copies(self, build: str) -> bool:
+        """Return True when a build's mapping has the copy fields (made with copies)."""
+        found = self.cluster.call(
+            "read the index mapping", self.client.indices.get_mapping, index=build
+        )
+        mappings = next(iter(found.values()), {}).get("mappings", {})
+        properties = mappings.get("properties") or {}
+        return all(name in properties for name in COPY_FIELDS)
 
     def put_meta(self, build: str, values: dict[str, Any]) -> None:
         """Merge ``values`` into a build's metadata."""
@@ -359,6 +372,7 @@ class OpenSearchWriter:
         self._counts: dict[str, int] = {}  # paragraphs added per path in this run
         self._rejected: list[Rejected] = []
         self._done = False
+        self.copies = store.has_copies(build)
 
     # -- IndexWriter -------------------------------------------------------------------
 
@@ -393,7 +407,11 @@ class OpenSearchWriter:
         path = paragraphs[0].path or ""
         self._counts[path] = self._counts.get(path, 0) + len(paragraphs)
         record = _FileWrite(path, source_key, self._counts[path], queued=len(paragraphs))
-        for paragraph in paragraphs:
+        bands = None
+        if self.copies:
+            sign_paragraphs(paragraphs)
+            bands = bands_of(paragraphs)
+        for i, paragraph in enumerate(paragraphs):
             head = {
                 "index": {
                     "_index": self.build,
@@ -401,7 +419,9 @@ class OpenSearchWriter:
                     "routing": paragraph.article_id,
                 }
             }
-            doc = paragraph_document(paragraph, source_key)
+            # Without bands (a build made before copies: its strict mapping lacks
+            # them), the document has no copy fields.
+            doc = paragraph_document(paragraph, source_key, bands[i] if bands else None)
             lines = json.dumps(head) + "\n" + json.dumps(doc, ensure_ascii=False) + "\n"
             self._actions.append((record, paragraph.id, lines))
             self._bytes += len(lines)

@@ -13,6 +13,12 @@ Field guide:
 - ``countries`` / ``country_terms``: the country code and country name of each located
   place, so that a filter on a country can include its cities.
 - ``source_key``: ``path`` plus the file's size and mtime, for incremental reindexing.
+- ``copy_signature`` / ``article_signature``: the near-duplicate signature of the text
+  and (on an article's first paragraph) of the article's body (``searchsvc.copies``),
+  fixed-width columns read in one piece per segment; candidates are found from their
+  band keys per index version (``search/copies.py``), not from terms, which cost
+  Whoosh's writer too much. Indexes built before copies lack them: they are searched
+  as before and written without them (``COPY_FIELDS``).
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, Schema
 
+from searchsvc.copies import SIGNATURE_BYTES
 from searchsvc.dates import parse_iso, to_iso
 from searchsvc.models import Paragraph, Place
 from searchsvc.urls import http_url
@@ -31,6 +39,10 @@ from .analysis import NAME_KIND, TEXT_KIND, AnalysedText, name_analyzer, text_an
 __all__ = ["build_schema", "name_analyzer", "text_analyzer"]
 
 TITLE_BOOST = 2.0
+COPY_SIGNATURE = "copy_signature"
+ARTICLE_SIGNATURE = "article_signature"
+COPY_FIELDS = (COPY_SIGNATURE, ARTICLE_SIGNATURE)
+NO_SIGNATURE = bytes(SIGNATURE_BYTES)
 
 
 class ExactDate(DATETIME):
@@ -66,7 +78,14 @@ def build_schema() -> Schema:
         countries=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         country_terms=AnalysedText(NAME_KIND),
         places=STORED(),
+        copy_signature=COLUMN(FixedBytesColumn(SIGNATURE_BYTES, default=NO_SIGNATURE)),
+        article_signature=COLUMN(FixedBytesColumn(SIGNATURE_BYTES, default=NO_SIGNATURE)),
     )
+
+
+def has_copies(schema: Schema) -> bool:
+    """Return True when an index's schema has the copy fields (built with copies)."""
+    return all(name in schema for name in COPY_FIELDS)
 
 
 def keyword_value(names: list[str]) -> str:
@@ -107,6 +126,12 @@ def paragraph_to_document(paragraph: Paragraph, source_key: str = "") -> dict[st
     date = parse_iso(paragraph.date)
     if date is not None:
         doc["date"] = date
+    for name, value in (
+        (COPY_SIGNATURE, paragraph.copy_signature),
+        (ARTICLE_SIGNATURE, paragraph.article_signature),
+    ):
+        if value and len(value) == SIGNATURE_BYTES:
+            doc[name] = value
     return doc
 
 

@@ -19,11 +19,12 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
+from searchsvc.copies import DEFAULT, sign_paragraphs
 from searchsvc.engine import IndexMeta, Rejected, WriteTotals
 from searchsvc.models import Paragraph
 from searchsvc.workers import die_with_parent, load_prctl
 
-from .schema import paragraph_to_document
+from .schema import COPY_FIELDS, has_copies, paragraph_to_document
 from .search import postfile
 from .storage import IndexLocation, count_articles, remove_stale_temp, write_error
 
@@ -235,6 +236,7 @@ class WhooshWriter:
                 self.ix = IndexLocation.open_generation(gen_dir)
                 self._meta = {}
             self.gen_dir = Path(gen_dir)
+        self.copies = has_copies(self.ix.schema)
         self.workers = workers
         self.procs = workers
         self._writer: SegmentWriter | None = None
@@ -271,9 +273,15 @@ class WhooshWriter:
 
     def add(self, paragraphs: Sequence[Paragraph], source_key: str) -> int:
         """Queue the paragraphs of one file; return how many."""
+        if self.copies:
+            sign_paragraphs(paragraphs)
         with self._writing():
             for paragraph in paragraphs:
-                self.writer.add_document(**paragraph_to_document(paragraph, source_key))
+                doc = paragraph_to_document(paragraph, source_key)
+                if not self.copies:  # an index built before copies: its schema lacks them
+                    for name in COPY_FIELDS:
+                        doc.pop(name, None)
+                self.writer.add_document(**doc)
         return len(paragraphs)
 
     def delete_path(self, path: str) -> None:
@@ -318,11 +326,21 @@ class WhooshWriter:
                     "articles": totals.articles,
                     "entities": meta.entities,
                     **meta.extra,
+                    **self._copies_meta(),
                 },
             )
             if not self.incremental:
                 self.storage.publish(self.gen_dir)
         return totals
+
+    def _copies_meta(self) -> dict[str, str]:
+        """Return how the index's copy signatures were made: this code's settings for a
+        new index; an updated one keeps what it had (signatures of other settings
+        would not compare: dedupe then asks for ``reindex --full``)."""
+        if not self.copies:
+            return {}
+        made = self._meta.get("copies") if self.incremental else DEFAULT.fingerprint()
+        return {"copies": made} if made else {}
 
     def _posting_files(self) -> None:
         """Write the posting files of the segments that lack them (``postfile``): a

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -78,11 +79,14 @@ class WhooshExport:
         ordered: np.ndarray,
         scores: np.ndarray | None,
         version: str,
+        clusters: Any = None,
     ):
         self.searcher = searcher
         self.ordered = ordered
         self.scores = scores
-        self.info = ExportInfo(version=version, total=int(len(ordered)))
+        self.clusters = clusters  # with copies folded: .get(docnum) -> (copies, sources)
+        counted = "stories" if clusters is not None else "paragraphs"
+        self.info = ExportInfo(version=version, total=int(len(ordered)), counted=counted)
 
     def hits(self) -> Iterator[Hit]:
         """Yield the hits, reading stored fields a chunk of documents at a time."""
@@ -91,7 +95,11 @@ class WhooshExport:
             for offset, docnum in enumerate(chunk):
                 paragraph = stored_to_paragraph(self.searcher.stored_fields(docnum))
                 score = 0.0 if self.scores is None else float(self.scores[start + offset])
-                yield Hit.of(paragraph, "", score)
+                hit = Hit.of(paragraph, "", score)
+                if self.clusters is not None:
+                    hit.cluster = hit.id
+                    hit.copies, hit.copy_sources = self.clusters.get(docnum, (0, 0))
+                yield hit
 
 
 def first_per_article(ordered: np.ndarray, articles: ValueTable) -> np.ndarray:

@@ -20,8 +20,9 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from searchsvc.errors import BadQuery, IndexCorrupt, NotFound, SearchsvcError
-from searchsvc.limits import MAX_FILTER_CHARS, SUGGEST_BELOW, valid_article_id
+from searchsvc.limits import DEFAULT_SIMILAR, MAX_FILTER_CHARS, SUGGEST_BELOW, valid_article_id
 from searchsvc.models import (
+    Copies,
     DayCounts,
     Hit,
     IndexStats,
@@ -31,11 +32,12 @@ from searchsvc.models import (
     ValueCounts,
 )
 from searchsvc.query import describe
-from searchsvc.request import validate
+from searchsvc.request import check_similar_page, validate
 
 from ..schema import stored_to_paragraph
 from ..storage import FIX_HINT, IndexLocation
 from . import analytics
+from . import copies as copy_search
 from .filters import combine, filter_queries
 from .highlight import highlight, match_spec
 from .lexicon import lexicon_for
@@ -87,7 +89,7 @@ class WhooshSearchBackend:
         with self._lock:
             gen = self._generation
             if gen is None or gen.version != version:
-                fresh = Generation(self.location.open(), version)
+                fresh = Generation(self.location.open(), version, self.location.read_meta())
                 old, self._generation, gen = gen, fresh, fresh
                 if old is not None:
                     old.retire()
@@ -137,13 +139,15 @@ class WhooshSearchBackend:
 
     def warm(self) -> None:
         """Open the index and build what searches share (facet tables, sort keys, the
-        word lists of typo-tolerant terms) now rather than during the first searches;
-        posting files the index lacks are written in the background."""
+        pairs of copies, the word lists of typo-tolerant terms) now rather than during
+        the first searches; posting files the index lacks are written in the background."""
         with self._searcher() as (searcher, gen):
             gen.build_postfiles()
             for fieldname in (*FACET_FIELDS.values(), "article_id"):
                 gen.table(fieldname, searcher)
             gen.sort_keys(searcher)
+            if copy_search.current_kind(searcher, gen.meta):
+                gen.copy_graph(searcher)
             gen.prepare(searcher, DEFAULT_FIELDS)
             for fieldname in DEFAULT_FIELDS:
                 lexicon_for(searcher.reader(), fieldname)
@@ -169,6 +173,11 @@ class WhooshSearchBackend:
             match = self._match(searcher, gen, parsed, filters)
             docs, main, final = match.docs, match.main, match.final
             page.matched = match.matched
+            folded = copy_search.fold(searcher, gen, docs) if request.dedupe else None
+            if folded is not None:
+                docs = folded.kept
+                page.counted = "stories"
+                page.folded = int(len(folded.excluded))
             tree = parsed.parsed
             node = tree.any_words if match.matched == "any" else tree.all_words
             page.parsed = describe(node, gen.docsets(searcher).broad_expansions(node, searcher))
@@ -190,10 +199,13 @@ class WhooshSearchBackend:
                 page.suggestion = self._correction(searcher, parsed, filters, len(docs), request)
             if len(docs) and final is not None:
                 keys = gen.sort_keys(searcher) if request.sort != "relevance" else None
+                excluded = folded.excluded if folded is not None else None
                 ranking = Ranking(
-                    searcher, final, docs, parsed, request, keys, gen.scorer(searcher)
+                    searcher, final, docs, parsed, request, keys, gen.scorer(searcher), excluded
                 )
-                page.hits = self._hits(searcher, gen, ranking, main, request, doc_articles)
+                page.hits = self._hits(
+                    searcher, gen, ranking, main, request, doc_articles, folded
+                )
         page.took_ms = _ms(started)
         return page
 
@@ -230,6 +242,33 @@ class WhooshSearchBackend:
             raise NotFound(f"no article {article_id!r} in the index")
         paragraphs.sort(key=lambda p: p.position)
         return paragraphs
+
+    def copies(self, paragraph_id: str) -> Copies:
+        """Return the copies of a paragraph in the index, earliest first (raises
+        NotFound, IndexOutdated for an index without copy signatures)."""
+        with self._searcher() as (searcher, gen):
+            return copy_search.copies_of_paragraph(searcher, gen, paragraph_id)
+
+    def article_copies(self, article_id: str) -> Copies:
+        """Return the other copies of an article (its body nearly the same), earliest
+        first (raises NotFound, IndexOutdated)."""
+        if not valid_article_id(article_id):
+            raise NotFound(f"no article {article_id[:100]!r}: not an article id")
+        with self._searcher() as (searcher, gen):
+            return copy_search.copies_of_article(searcher, gen, article_id)
+
+    def similar(
+        self, paragraph_id: str, page: int = 1, per_page: int = DEFAULT_SIMILAR
+    ) -> SearchPage:
+        """Return paragraphs about the same thing as ``paragraph_id`` in other articles
+        (its key terms, ranked by BM25F), its copies left out and copies among them
+        folded; at most ``limits.MAX_SIMILAR`` in all."""
+        started = time.perf_counter()
+        check_similar_page(page, per_page)
+        with self._searcher() as (searcher, gen):
+            found = copy_search.similar(searcher, gen, paragraph_id, page, per_page)
+        found.took_ms = _ms(started)
+        return found
 
     def suggest(self, field: str, prefix: str, limit: int = 10) -> list[str]:
         """Return up to ``limit`` actor/location/source names starting with ``prefix``
@@ -291,13 +330,17 @@ class WhooshSearchBackend:
                 return
             match = self._match(searcher, gen, parsed, filters)
             docs, final = match.docs, match.final
+            folded = copy_search.fold(searcher, gen, docs) if request.dedupe else None
+            if folded is not None:
+                docs = folded.kept
             scores = None
             if len(docs) and final is not None and request.sort != "relevance":
                 ordered = gen.sort_keys(searcher).order(docs, request.sort == "newest", len(docs))
                 scores = scores_of(ordered, gen.scorer(searcher), final, searcher)
             elif len(docs) and final is not None:
                 scorer = gen.scorer(searcher)
-                ranking = Ranking(searcher, final, docs, parsed, request, None, scorer)
+                excluded = folded.excluded if folded is not None else None
+                ranking = Ranking(searcher, final, docs, parsed, request, None, scorer, excluded)
                 ranked = ranking.top(len(docs))
                 ordered = np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))
                 scores = np.fromiter((sc for _, sc in ranked), dtype=np.float64, count=len(ranked))
@@ -308,7 +351,8 @@ class WhooshSearchBackend:
                 ordered = ordered[keep]
                 scores = scores[keep] if scores is not None else None
             version = "-".join(str(part) for part in gen.version)
-            yield analytics.WhooshExport(searcher, ordered, scores, version)
+            clusters = folded.clusters if folded is not None else None
+            yield analytics.WhooshExport(searcher, ordered, scores, version, clusters)
 
     def _request_docs(
         self, searcher: Searcher, gen: Generation, request: SearchRequest | None
@@ -323,7 +367,8 @@ class WhooshSearchBackend:
             if parsed.text:  # only stop words: nothing matches, as in ``search``
                 return np.empty(0, np.int64)
             raise BadQuery(NOTHING_TO_SEARCH)
-        return self._match(searcher, gen, parsed, filters).docs
+        docs = self._match(searcher, gen, parsed, filters).docs
+        return copy_search.fold(searcher, gen, docs).kept if request.dedupe else docs
 
     def highlight(self, q: str, texts: list[str], expand_locations: bool = False) -> list[str]:
         """Return each text HTML-escaped with the matches of query ``q`` marked (whole
@@ -357,6 +402,7 @@ class WhooshSearchBackend:
         used: query.Query | None,
         req: SearchRequest,
         doc_articles: np.ndarray,
+        folded: copy_search.Folded | None = None,
     ) -> list[Hit]:
         start = (req.page - 1) * req.per_page
         end = start + req.per_page
@@ -390,10 +436,11 @@ class WhooshSearchBackend:
         hits = []
         for docnum, score, more in chosen:
             paragraph = stored_to_paragraph(searcher.stored_fields(docnum))
-            hits.append(Hit.of(paragraph, highlight(paragraph.text, spec), score, more))
+            hit = Hit.of(paragraph, highlight(paragraph.text, spec), score, more)
+            if folded is not None:
+                copy_search.mark_copies(hit, docnum, folded)
+            hits.append(hit)
         return hits
-
-
 
 
 def _ms(started: float) -> float:

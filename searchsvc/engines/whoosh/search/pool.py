@@ -1,5 +1,5 @@
 """The searchers of one index version, pooled, with what searches of that version
-share: document sets, facet tables, sort keys and the scorer."""
+share: document sets, facet tables, sort keys, the scorer and the pairs of copies."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from whoosh.searching import Searcher
 from searchsvc.text import fold_table
 
 from . import postfile
+from .copies import CopyGraph
 from .docsets import DocSets
 from .facets import ValueTable
 from .postings import postfiles_enabled
@@ -26,9 +27,10 @@ POOL_SIZE = 8
 class Generation:
     """The searchers and facet tables of one index version."""
 
-    def __init__(self, ix: Index, version: Any):
+    def __init__(self, ix: Index, version: Any, meta: dict[str, Any] | None = None):
         self.ix = ix
         self.version = version
+        self.meta = meta or {}  # the index's searchsvc.json
         self._free: list[Searcher] = []
         self._lock = threading.Lock()
         self._stale = False
@@ -36,6 +38,7 @@ class Generation:
         self._docsets: DocSets | None = None
         self._sort_keys: SortKeys | None = None
         self._scorer: Scorer | None = None
+        self._copies: CopyGraph | None = None
         self._table_lock = threading.Lock()
         self._memo: dict[str, Any] = {}
         self._memo_lock = threading.Lock()  # apart: what a memo builds takes the others
@@ -101,6 +104,18 @@ class Generation:
                 if self._sort_keys is None:
                     self._sort_keys = SortKeys.build(searcher, self._docsets)
         return self._sort_keys
+
+    def copy_graph(self, searcher: Searcher) -> CopyGraph:
+        if self._copies is None:
+            keys = self.sort_keys(searcher)
+            articles = self.table("article_id", searcher)
+            docsets = self.docsets(searcher)
+            with self._table_lock:
+                if self._copies is None:
+                    self._copies = CopyGraph.build(
+                        searcher, docsets, keys.dates, keys.positions, articles
+                    )
+        return self._copies
 
     def table(self, fieldname: str, searcher: Searcher) -> ValueTable:
         table = self._tables.get(fieldname)

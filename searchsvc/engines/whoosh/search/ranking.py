@@ -80,6 +80,7 @@ class Ranking:
         req: SearchRequest,
         keys: SortKeys | None = None,
         scorer: Scorer | None = None,
+        exclude: np.ndarray | None = None,
     ):
         self.searcher = searcher
         self.final = final
@@ -94,6 +95,9 @@ class Ranking:
         # Whoosh's AndNot matcher can let through documents the numpy evaluation
         # excludes; restrict to the authoritative set when the query negates anything.
         self.allow = set(docs.tolist()) if _has_negation(final) else None
+        # Copies folded into another hit (sorted docnums), never ranked: the numpy
+        # scorer keeps to ``docs`` (which lacks them), Whoosh's own top-k masks them.
+        self.exclude = exclude if exclude is not None and len(exclude) else None
         self._cache: list[tuple[int, float]] = []
         self._complete = False
 
@@ -113,8 +117,9 @@ class Ranking:
             except Unsupported:  # phrases: let Whoosh rank
                 self.scorer = None
         if ranked is None:
+            mask = set(self.exclude.tolist()) if self.exclude is not None else None
             results = self.searcher.search(
-                self.final, limit=want, sortedby=self.sortedby, filter=self.allow
+                self.final, limit=want, sortedby=self.sortedby, filter=self.allow, mask=mask
             )
             ranked = [
                 (results.docnum(i), _score(results, i, self.sortedby))
