@@ -328,7 +328,7 @@ def reindex(
         if pool is not None:
             # After a complete run the workers are idle: wait for them, so that no
             # process outlives the reindex (and their CPU time is accounted to it).
-            pool.shutdown(wait=finished, cancel_futures=not finished)
+            pool.stop(finished)
 
 
 @dataclass
