@@ -372,6 +372,8 @@ def test_reindex_progress_line_counts_articles_and_paragraphs_with_a_rate():
     progress = indexer.Progress(3, 1, 1200, 4800, 10_000, 2_500)
     assert _progress_text(progress, 12.0) == "1,200 articles, 4,800 paragraphs, 400 paragraphs/s"
     assert _progress_text(progress, 0.0).endswith(", 0 paragraphs/s")
+    writing = indexer.Progress(3, 3, 1200, 4800, 10_000, 10_000, "writing", 2000)
+    assert _progress_text(writing, 30.0) == "writing 2,000 of 4,800 paragraphs"
 
 
 def test_the_pool_holds_a_bounded_number_of_batches_and_answers_in_order():

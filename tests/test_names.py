@@ -313,9 +313,12 @@ def tagged(monkeypatch) -> list[str]:
 
 def test_a_full_run_writes_a_dump_with_the_short_form_first_once(tmp_path, tagged):
     short_then_full_dump(tmp_path / "dump")
-    report = reindex([tmp_path / "dump"], tmp_path / "ix", workers=1)
-    # a full run keeps the articles and writes them once every name is known
+    seen = []
+    report = reindex([tmp_path / "dump"], tmp_path / "ix", workers=1, progress=seen.append)
+    # a full run keeps the articles and writes them once every name is known, and says so
     assert report.mode == "full" and report.files_renamed == 0
+    assert seen[0].phase == "reading" and seen[-1].phase == "writing"
+    assert seen[-1].written == seen[-1].paragraphs == 2
     assert report.articles == 2 and report.paragraphs == 2 and report.documents == 2
     assert sorted(tagged) == ["Talks in Ankara", "Turkish leader speaks"]
     facets = actor_facets(tmp_path / "ix", "erdogan")
