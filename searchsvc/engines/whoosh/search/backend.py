@@ -70,6 +70,13 @@ class Match:
     matched: str
 
 
+def _check_searchable(parsed: CompiledQuery, filters: list[query.Query]) -> None:
+    """Raise BadQuery when a request gives neither a query nor a filter (a query of
+    stop words only is a query: it finds nothing)."""
+    if parsed.empty and not filters and not parsed.text:
+        raise BadQuery(NOTHING_TO_SEARCH)
+
+
 class WhooshSearchBackend:
     """SearchBackend over the Whoosh index in ``index_dir`` (see ``searchsvc.backend``)."""
 
@@ -217,7 +224,10 @@ class WhooshSearchBackend:
         filters: list[query.Query],
     ) -> Match:
         """Return the live documents matching the query and filters: every plain word
-        required, or, when that finds nothing, any of them."""
+        required, or, when that finds nothing, any of them; none when nothing is
+        searchable (a query of stop words only, no filter), as in ``search``."""
+        if parsed.empty and not filters:
+            return Match(np.empty(0, np.int64), None, None, "all")
         docsets = gen.docsets(searcher)
         main = None if parsed.empty else parsed.all_words
         final = combine(main, filters)
@@ -321,13 +331,8 @@ class WhooshSearchBackend:
         checked = validate(request)
         parsed = self.queries.parse(request.q, request.expand_locations)
         filters = filter_queries(checked)
-        if parsed.empty and not filters and not parsed.text:
-            raise BadQuery(NOTHING_TO_SEARCH)
+        _check_searchable(parsed, filters)
         with self._searcher() as (searcher, gen):
-            if parsed.empty and not filters:  # only stop words: nothing matches
-                version = "-".join(str(part) for part in gen.version)
-                yield analytics.WhooshExport(searcher, np.empty(0, np.int64), None, version)
-                return
             match = self._match(searcher, gen, parsed, filters)
             docs, final = match.docs, match.final
             folded = copy_search.fold(searcher, gen, docs) if request.dedupe else None
@@ -363,10 +368,7 @@ class WhooshSearchBackend:
         checked = validate(request)
         parsed = self.queries.parse(request.q, request.expand_locations)
         filters = filter_queries(checked)
-        if parsed.empty and not filters:
-            if parsed.text:  # only stop words: nothing matches, as in ``search``
-                return np.empty(0, np.int64)
-            raise BadQuery(NOTHING_TO_SEARCH)
+        _check_searchable(parsed, filters)
         docs = self._match(searcher, gen, parsed, filters).docs
         return copy_search.fold(searcher, gen, docs).kept if request.dedupe else docs
 
