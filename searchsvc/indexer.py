@@ -326,9 +326,13 @@ def reindex(
         return report
     finally:
         if pool is not None:
-            # After a complete run the workers are idle: wait for them, so that no
-            # process outlives the reindex (and their CPU time is accounted to it).
-            pool.stop(finished)
+            # Always wait for the workers, so that no process outlives the reindex (and
+            # their CPU time is accounted to it): after a complete run they are idle;
+            # otherwise the batches not started are cancelled and those in progress (one
+            # a worker at most) finish. Not killed: on Python 3.11 a worker killed while
+            # the pool feeds it can deadlock the pool; shutdown(wait=False) raced with
+            # the interpreter's exit ("Exception ignored ... Bad file descriptor").
+            pool.shutdown(wait=True, cancel_futures=not finished)
 
 
 @dataclass
@@ -343,6 +347,7 @@ class _OpenFile:
     registered: bool = False
     # Its entities come from the run's spill, not from the model.
     from_spill: bool = False
+    spill_misses: int = 0  # its paragraphs the spill did not hold
     articles: int = 0
     paragraphs: int = 0
     read: int = 0
@@ -383,7 +388,6 @@ class _Run:
         # Full runs with entities write every article at the end (see the module doc).
         self.deferred = entities and not self.incremental
         self.tagged: dict[str, str] = {}
-        self.spill_misses = 0
         self.todo: list[SourceFile] = []
         self.renaming = False
         self.from_spill = False
@@ -490,15 +494,6 @@ class _Run:
             rest = [s for s in sources if self.tagged.get(s.path) != s.key]
             self._write_files(kept, False, from_spill=True)
             self._write_files(rest, self.entities)
-            if self.spill_misses:
-                self.report.warnings.append(
-                    Skipped(
-                        "(files written again)",
-                        f"{self.spill_misses:,} paragraph(s) written again without the "
-                        "entities tagged earlier in the run (their text changed meanwhile)",
-                    )
-                )
-                self.spill_misses = 0
 
     def _commit(self) -> None:
         self.names.commit()
@@ -567,7 +562,7 @@ class _Run:
             self.spill.put_article(path, key, paragraphs)
         else:
             if file.from_spill:
-                self._from_spill(paragraphs)
+                file.spill_misses += self._from_spill(paragraphs)
             elif self.spill is not None:
                 self.spill.put(paragraphs)
             self.names.resolve(path, paragraphs)
@@ -580,14 +575,18 @@ class _Run:
         self.report.paragraphs += len(paragraphs)
         self.report.add_read_warnings(path, article.warnings)
 
-    def _from_spill(self, paragraphs: list[Paragraph]) -> None:
+    def _from_spill(self, paragraphs: list[Paragraph]) -> int:
+        """Give the paragraphs the entities the spill kept for them; return how many
+        it held none for."""
         assert self.spill is not None
+        missing = 0
         for paragraph in paragraphs:
             found = self.spill.get(paragraph.id)
             if found is None:
-                self.spill_misses += 1
+                missing += 1
             else:
                 paragraph.actors, paragraph.locations = found
+        return missing
 
     def _close(self, file: _OpenFile) -> None:
         report, path = self.report, file.source.path
@@ -602,6 +601,14 @@ class _Run:
             report.files_renamed += 1
             if error:
                 report.skipped.append(Skipped(path, error))
+            if file.spill_misses:
+                report.warnings.append(
+                    Skipped(
+                        path,
+                        f"{file.spill_misses:,} paragraph(s) written again without the "
+                        "entities tagged earlier in the run (their text changed meanwhile)",
+                    )
+                )
             return
         if error:
             report.skipped.append(Skipped(path, error))

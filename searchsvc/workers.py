@@ -48,21 +48,7 @@ def _noop() -> None:
     return None
 
 
-class WorkerPool(cf.ProcessPoolExecutor):
-    """A process pool whose ``stop`` always reaps its workers."""
-
-    def stop(self, finished: bool) -> None:
-        """Shut the pool down and wait for its workers to exit: after a complete run
-        they are idle; otherwise (an error, Ctrl-C) the batches not yet started are
-        cancelled and those in progress (at most one per worker) are let finish, which
-        takes a second or two with entity extraction. Workers are not killed: on Python
-        3.11 a worker killed while the pool feeds it can deadlock the pool, and
-        ``shutdown(wait=False)`` raced with the interpreter's exit ("Exception ignored
-        ... Bad file descriptor" on stderr)."""
-        self.shutdown(wait=True, cancel_futures=not finished)
-
-
-def start_pool(workers: int) -> WorkerPool | None:
+def start_pool(workers: int) -> cf.ProcessPoolExecutor | None:
     """Return a started pool of ``workers`` processes (None for one worker).
 
     Workers are forked at once, before the caller takes any lock or opens a writer,
@@ -71,7 +57,7 @@ def start_pool(workers: int) -> WorkerPool | None:
         return None
     context = multiprocessing.get_context("fork")
     load_prctl()
-    pool = WorkerPool(
+    pool = cf.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=die_with_parent,
