@@ -848,10 +848,10 @@ def serve(
     in one process per core. SIGHUP replaces the processes one by one; Ctrl-C or
     SIGTERM stops them. Beyond loopback it needs an access token (SEARCHSVC_TOKEN)
     or --allow-anonymous."""
-    from .engine import open_engine
     from .limits import MIN_TOKEN_CHARS
     from .server import ServeOptions, default_workers, is_loopback
     from .server import serve as run_server
+    from .workers import run_in_child
 
     token = token or None
     if token is not None and len(token) < MIN_TOKEN_CHARS:
@@ -872,7 +872,9 @@ def serve(
         click.echo(f"warning: serving {host} with no access token (--allow-anonymous)", err=True)
 
     try:
-        present = open_engine(index_dir).exists()
+        # Checked in a child: the supervisor stays small, every worker forked from it
+        # would hold again what the engine's imports cost.
+        present = run_in_child(_index_exists, index_dir)
     except EngineUnavailable as exc:  # a cluster that is down now may be back soon
         click.echo(f"warning: {exc}: searches answer 503 until it is reachable", err=True)
         present = True
@@ -893,6 +895,13 @@ def serve(
     )
     click.echo("stopped")
     sys.exit(status)
+
+
+def _index_exists(location: str) -> bool:
+    """Return True when the engine at ``location`` holds an index."""
+    from .engine import open_engine
+
+    return open_engine(location).exists()
 
 
 # --- status ------------------------------------------------------------------------

@@ -1,11 +1,12 @@
-"""Worker processes: a pool that dies with the process that started it (Linux), and
-work handed to it in order with bounded memory."""
+"""Worker processes: a pool that dies with the process that started it (Linux), work
+handed to it in order with bounded memory, and one call run in a short-lived child."""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
 import os
+import pickle
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -93,3 +94,42 @@ def ordered_map(
     finally:
         for future in pending:
             future.cancel()
+
+
+def run_in_child(fn: Callable[..., R], *args: object) -> R:
+    """Return ``fn(*args)`` computed in a forked child that then exits, or raise what it
+    raised; in this process where there is no fork. What ``fn`` imports or builds stays
+    out of this process (a server's supervisor: every worker forked from it would hold
+    that memory again). ``fn``'s result and exceptions must pickle."""
+    if not hasattr(os, "fork"):
+        return fn(*args)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                outcome: tuple[bool, object] = (True, fn(*args))
+            except Exception as exc:  # noqa: BLE001 (handed to the parent, raised there)
+                outcome = (False, exc)
+            try:
+                data = pickle.dumps(outcome)
+            except Exception as exc:  # noqa: BLE001
+                data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+        except BaseException:  # noqa: BLE001 (a child must never return)
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError(f"a helper process ended with no answer (wait status {status})")
+    ok, value = pickle.loads(data)
+    if not ok:
+        raise value  # type: ignore[misc]
+    return value  # type: ignore[return-value]

@@ -393,3 +393,39 @@ def test_the_pool_holds_a_bounded_number_of_batches_and_answers_in_order():
     finally:
         pool.shutdown()
     assert out == list(range(60))
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _refuse(x: int) -> int:
+    raise ParseError(f"no {x}")
+
+
+def test_run_in_child_returns_the_answer_and_raises_what_the_child_raised():
+    from searchsvc.workers import run_in_child
+
+    assert run_in_child(_square, 7) == 49
+    with pytest.raises(ParseError, match="no 3"):
+        run_in_child(_refuse, 3)
+
+
+def test_run_in_child_keeps_what_the_call_imports_out_of_this_process():
+    import sys
+
+    from searchsvc.workers import run_in_child
+
+    name = "wave"  # a standard module nothing here imports
+    if name in sys.modules:
+        pytest.skip(f"{name} was imported by an earlier test")
+    assert run_in_child(_imports, name) is True
+    assert name not in sys.modules
+
+
+def _imports(name: str) -> bool:
+    import importlib
+    import sys
+
+    importlib.import_module(name)
+    return name in sys.modules

@@ -16,13 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from thinc.api import NumpyOps
+if TYPE_CHECKING:
+    from thinc.api import NumpyOps
 
 
 def blas_ops() -> NumpyOps:
-    """Return thinc CPU ops whose matrix products go through numpy (OpenBLAS), not blis."""
+    """Return thinc CPU ops whose matrix products go through numpy (OpenBLAS), not blis
+    (thinc is imported here, with the model, not by every command that imports this
+    package)."""
+    from thinc.api import NumpyOps
+
     return NumpyOps(use_blis=False)
 
 
