@@ -343,20 +343,33 @@ def signed(signatures: np.ndarray) -> np.ndarray:
 
 # -- bands ----------------------------------------------------------------------------
 
+PAIRS_CHUNK = 65536  # candidate pairs whose similarity is computed at a time
+
+
+def band_column(
+    signatures: np.ndarray, band: int, article: bool = False, settings: CopySettings = DEFAULT
+) -> np.ndarray:
+    """Return band ``band``'s key of each stored signature (of paragraphs, or of
+    articles' bodies) as an integer: the key in the lower ``BAND_KEY_BITS`` bits,
+    ``band`` above them."""
+    _bands, rows = settings.banding(article)
+    mult = _Hashes.of(settings).band_mult[:rows]
+    values = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    combined = (values * mult[None, :]).sum(axis=1, dtype=np.uint64)
+    keys = _mix(combined) >> np.uint64(64 - BAND_KEY_BITS)
+    return keys | (np.uint64(band) << np.uint64(BAND_KEY_BITS))
+
 
 def band_values(
     signatures: np.ndarray, article: bool = False, settings: CopySettings = DEFAULT
 ) -> np.ndarray:
-    """Return the band keys of stored signatures (of paragraphs, or of articles'
-    bodies) as integers, shape (signatures, bands): band ``j``'s key in the lower
-    ``BAND_KEY_BITS`` bits, ``j`` above them."""
-    bands, rows = settings.banding(article)
-    mult = _Hashes.of(settings).band_mult[:rows]
-    sig = signatures.astype(np.uint64).reshape(len(signatures), bands, rows)
-    combined = (sig * mult[None, None, :]).sum(axis=2, dtype=np.uint64)
-    keys = _mix(combined) >> np.uint64(64 - BAND_KEY_BITS)
-    band = np.arange(bands, dtype=np.uint64) << np.uint64(BAND_KEY_BITS)
-    return keys | band[None, :]
+    """Return the band keys of stored signatures, shape (signatures, bands) (see
+    ``band_column``)."""
+    bands, _rows = settings.banding(article)
+    out = np.empty((len(signatures), bands), dtype=np.uint64)
+    for band in range(bands):
+        out[:, band] = band_column(signatures, band, article, settings)
+    return out
 
 
 def band_keys(
@@ -480,18 +493,51 @@ class Classes:
 
 
 def classes(signatures: np.ndarray) -> Classes:
-    """Return the rows of ``signatures`` grouped by identical signature."""
+    """Return the rows of ``signatures`` grouped by identical signature (classes
+    numbered in no particular order; each class's signature is its first row's).
+
+    Rows are grouped by a 64-bit key of each signature, and rows that share a key are
+    checked to be identical (a collision falls back to comparing whole signatures):
+    sorting the signatures themselves took several times their size in memory."""
     has = signed(signatures)
     of_row = np.full(len(signatures), -1, dtype=np.int64)
     rows = np.flatnonzero(has)
     if not len(rows):
         return Classes(of_row, np.zeros((0, signatures.shape[1]), dtype=np.uint16))
+    keys = _row_keys(signatures)
+    if keys is not None:
+        keys = keys[rows]
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.ones(len(order), dtype=bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        repeats = np.flatnonzero(~starts)
+        if not len(repeats) or not np.any(
+            signatures[rows[order[repeats]]] != signatures[rows[order[repeats - 1]]]
+        ):
+            inverse = np.empty(len(order), dtype=np.int64)
+            inverse[order] = np.cumsum(starts) - 1
+            of_row[rows] = inverse
+            return Classes(of_row, signatures[rows[order[starts]]])
     packed = np.ascontiguousarray(signatures[rows]).view(
         np.dtype((np.void, signatures.dtype.itemsize * signatures.shape[1]))
     )[:, 0]
     _unique, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
     of_row[rows] = inverse.reshape(-1)
     return Classes(of_row, signatures[rows[first]])
+
+
+def _row_keys(signatures: np.ndarray) -> np.ndarray | None:
+    """Return a 64-bit key of each row of ``signatures`` (equal rows, equal keys), or
+    None when its rows are not a whole number of 64-bit words."""
+    width = signatures.dtype.itemsize * signatures.shape[1]
+    if width % 8:
+        return None
+    words = np.ascontiguousarray(signatures).view(np.uint64)
+    key = np.zeros(len(signatures), dtype=np.uint64)
+    for column in range(words.shape[1]):
+        key = _mix(key ^ words[:, column])
+    return key
 
 
 def similar_pairs(
@@ -510,10 +556,13 @@ def similar_pairs(
     if n < 2 or has.sum() < 2:
         return empty, empty
     rows = np.flatnonzero(has)
-    values = band_values(signatures[rows], article, settings)
+    signed_rows = signatures if len(rows) == n else signatures[rows]
+    bands, _rows = settings.banding(article)
     left_parts, right_parts = [], []
-    for band in range(values.shape[1]):
-        column = values[:, band]
+    # One band at a time, and the candidates verified in pieces: memory stays a few
+    # times one column, not the whole index version's band keys and candidate pairs.
+    for band in range(bands):
+        column = band_column(signed_rows, band, article, settings)
         order = np.argsort(column, kind="stable")
         ordered = column[order]
         edges = np.flatnonzero(np.diff(ordered)) + 1
@@ -535,7 +584,10 @@ def similar_pairs(
     low, high = np.minimum(left, right), np.maximum(left, right)
     codes = np.unique(low * n + high)
     low, high = codes // n, codes % n
-    keep = similarity(signatures[low], signatures[high]) >= threshold
+    keep = np.zeros(len(low), dtype=bool)
+    for start in range(0, len(low), PAIRS_CHUNK):
+        part = slice(start, start + PAIRS_CHUNK)
+        keep[part] = similarity(signatures[low[part]], signatures[high[part]]) >= threshold
     return low[keep], high[keep]
 
 

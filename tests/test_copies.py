@@ -269,3 +269,55 @@ def test_an_index_made_before_copies_searches_asks_for_a_full_reindex_and_update
     reindex([str(source)], str(folder), full=True, entities=False, workers=1)
     reader = open_engine(str(folder)).reader()
     assert reader.search(SearchRequest(q="glacier", dedupe=True)).counted == "stories"
+
+
+def _partition(of_row: np.ndarray) -> list[tuple[int, ...]]:
+    groups: dict[int, list[int]] = {}
+    for row, cls in enumerate(of_row.tolist()):
+        if cls >= 0:
+            groups.setdefault(cls, []).append(row)
+    return sorted(tuple(g) for g in groups.values())
+
+
+def _signatures_with_repeats() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(1, 2**16, size=(400, copies.DEFAULT.hashes), dtype=np.uint16)
+    sigs[::5] = sigs[2]  # a class of 80 identical rows
+    sigs[1::9] = sigs[7]
+    sigs[3::11] = 0  # unsigned rows belong to no class
+    return sigs
+
+
+def _reference_partition(sigs: np.ndarray) -> list[tuple[int, ...]]:
+    groups: dict[bytes, list[int]] = {}
+    for row, sig in enumerate(sigs):
+        if sig.any():
+            groups.setdefault(sig.tobytes(), []).append(row)
+    return sorted(tuple(g) for g in groups.values())
+
+
+def test_classes_group_exactly_the_identical_signatures():
+    sigs = _signatures_with_repeats()
+    grouped = copies.classes(sigs)
+    assert _partition(grouped.of_row) == _reference_partition(sigs)
+    for cls, sig in enumerate(grouped.signatures):
+        assert (sig == sigs[np.flatnonzero(grouped.of_row == cls)[0]]).all()
+    assert (grouped.of_row[3::11] == -1).all()
+
+
+def test_classes_stay_exact_when_the_row_keys_collide(monkeypatch):
+    sigs = _signatures_with_repeats()
+    # Every row given the same key: the check finds rows that differ and compares
+    # whole signatures instead.
+    monkeypatch.setattr(copies, "_row_keys", lambda s: np.zeros(len(s), dtype=np.uint64))
+    grouped = copies.classes(sigs)
+    assert _partition(grouped.of_row) == _reference_partition(sigs)
+
+
+def test_band_values_are_the_band_columns_side_by_side():
+    sigs = _signatures_with_repeats()
+    for article in (False, True):
+        bands, _rows = copies.DEFAULT.banding(article)
+        values = copies.band_values(sigs, article)
+        for band in range(bands):
+            assert (values[:, band] == copies.band_column(sigs, band, article)).all()

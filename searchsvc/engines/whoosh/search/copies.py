@@ -102,16 +102,22 @@ class Folded:
 class SignatureGraph:
     """The copies among one signature column of an index version: each document's
     class of identical signatures (-1: none), the verified pairs of classes, and the
-    signatures of the classes."""
+    signatures of the classes in a pair (the only ones a similarity is asked of)."""
 
     def __init__(self, signatures: np.ndarray, threshold: float, article: bool = False):
         grouped = copies.classes(signatures)
         self.doc_class = grouped.of_row
-        self.signatures = grouped.signatures
         self.left, self.right = copies.similar_pairs(
             grouped.signatures, threshold, article=article
         )
         count = len(grouped.signatures)
+        paired = np.zeros(count, dtype=bool)
+        paired[self.left] = True
+        paired[self.right] = True
+        self.signature_row = np.full(count, -1, dtype=np.int64)
+        self.signature_row[paired] = np.arange(int(paired.sum()))
+        self.signatures = grouped.signatures[paired]
+        del grouped
         sizes = np.bincount(self.doc_class[self.doc_class >= 0], minlength=count)
         involved = sizes >= 2
         involved[self.left] = True
@@ -142,7 +148,10 @@ class SignatureGraph:
         ]
         near = self.neighbour[self.neighbour_start[cls] : self.neighbour_start[cls + 1]]
         if len(near):
-            similar = copies.similarity(self.signatures[near], self.signatures[cls][None, :])
+            rows = self.signature_row
+            similar = copies.similarity(
+                self.signatures[rows[near]], self.signatures[rows[cls]][None, :]
+            )
             for other, value in zip(near.tolist(), similar.tolist(), strict=True):
                 members = self.class_docs[self.class_start[other] : self.class_start[other + 1]]
                 found.extend((int(d), float(value)) for d in members)
