@@ -227,6 +227,9 @@ class DocSets:
         self.live = live
         self.all_live = np.flatnonzero(live).astype(np.int64)
         self.all_alive = len(self.all_live) == self.doc_count_all
+        # Cached posting lists are kept compact (half the bytes of int64 and float64):
+        # an index version's document numbers fit 32 bits, weights are 32-bit floats.
+        self.doc_dtype = np.int32 if self.doc_count_all < 2**31 else np.int64
         self.cache_bytes = ASSEMBLED_BYTES
         self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._expansions: OrderedDict[tuple[str, bytes], Expansion] = OrderedDict()
@@ -287,8 +290,8 @@ class DocSets:
     def postings(
         self, fieldname: str, btext: bytes, searcher: Searcher
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the live documents containing a term and the term's weight in each
-        (cached)."""
+        """Return the live documents containing a term (``doc_dtype``) and the term's
+        weight in each (float32 as indexed; compute scores in float64), cached."""
         key = (fieldname, btext)
         found = self._cached(key)
         if found is not None:
@@ -301,7 +304,7 @@ class DocSets:
             ids, weights = term_postings(reader, fieldname, btext)
             if not len(ids):
                 continue
-            docs = ids.astype(np.int64) + offset
+            docs = ids.astype(self.doc_dtype) + offset
             if reader.has_deletions():  # only this segment's postings need the mask
                 live = self.live[docs]
                 docs, weights = docs[live], weights[live]
@@ -318,16 +321,16 @@ class DocSets:
                 self._cache.move_to_end(key)
             return found
 
-    @staticmethod
     def _joined(
-        doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]
+        self, doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the per-segment postings (live ones) joined, weights as float64."""
+        """Return the per-segment postings (live ones) joined: documents as
+        ``doc_dtype``, weights as float32 (the precision they are indexed with)."""
         if not doc_parts:
-            return EMPTY, EMPTY_WEIGHTS
-        if len(doc_parts) == 1:
-            return doc_parts[0], weight_parts[0].astype(np.float64)
-        return np.concatenate(doc_parts), np.concatenate(weight_parts).astype(np.float64)
+            return EMPTY.astype(self.doc_dtype), EMPTY_WEIGHTS.astype(np.float32)
+        docs = doc_parts[0] if len(doc_parts) == 1 else np.concatenate(doc_parts)
+        weights = weight_parts[0] if len(weight_parts) == 1 else np.concatenate(weight_parts)
+        return docs.astype(self.doc_dtype, copy=False), weights.astype(np.float32, copy=False)
 
     def _live_postings(
         self, doc_parts: list[np.ndarray], weight_parts: list[np.ndarray]

@@ -136,7 +136,6 @@ class PostFile:
             raise
         self._lock = threading.Lock()
         self._terms: list[bytes] | None = None
-        self._index: dict[bytes, int] | None = None
 
     def _header(self, size: int) -> dict[str, Any]:
         if self._map[: len(MAGIC)] != MAGIC:
@@ -215,13 +214,12 @@ class PostFile:
         return self._terms
 
     def find(self, btext: bytes) -> int:
-        """Return the number of term ``btext``, or -1 when the field lacks it."""
-        if self._index is None:
-            terms = self.terms()
-            with self._lock:
-                if self._index is None:
-                    self._index = {t: i for i, t in enumerate(terms)}
-        return self._index.get(btext, -1)
+        """Return the number of term ``btext``, or -1 when the field lacks it (a binary
+        search of the sorted terms: a dictionary of them would cost every server
+        process as much memory again as the list)."""
+        terms = self.terms()
+        at = bisect.bisect_left(terms, btext)
+        return at if at < len(terms) and terms[at] == btext else -1
 
     def prefix_range(self, prefix: bytes) -> tuple[int, int]:
         """Return the numbers [lo, hi) of the terms starting with ``prefix`` (they are

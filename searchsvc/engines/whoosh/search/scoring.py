@@ -186,6 +186,7 @@ class Scorer:
         docs, weights = self.docsets.postings(q.fieldname, btext, s)
         if not len(docs):
             return EMPTY, _NO_SCORES
+        weights = weights.astype(np.float64)
         if not fieldobj.scorable:
             return docs, weights * q.boost
         idf = s.idf(q.fieldname, btext)
