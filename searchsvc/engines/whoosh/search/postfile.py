@@ -33,8 +33,8 @@ import os
 import struct
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import accumulate
+from dataclasses import dataclass, field
+from itertools import accumulate, chain
 from pathlib import Path
 from pickle import UnpicklingError, loads
 from typing import Any, BinaryIO
@@ -61,6 +61,7 @@ FIELDS = (
     "article_id",
 )
 _CHUNK_POSTINGS = 1 << 20  # postings buffered before they are appended to a part file
+_PENDING_POSTINGS = 1 << 16  # postings and positions read before they are checked and buffered
 
 
 class PostFileError(Exception):
@@ -340,8 +341,8 @@ def iter_field(reader, fieldname: str) -> Iterator[TermPostings]:
     with_values = type(fmt) is Positions
     postings_reader = terms._codec.postings_reader
     postfile = terms._postfile
-    for (field, btext), info in terms.items_from(fieldname, b""):
-        if field != fieldname:
+    for (name, btext), info in terms.items_from(fieldname, b""):
+        if name != fieldname:
             return
         matcher = postings_reader(postfile, info, fmt)
         values: list[bytes] | None = [] if with_values else None
@@ -413,6 +414,67 @@ def _narrow(part: _Part) -> str:
     return "<u8"
 
 
+@dataclass
+class _WeightRules:
+    """What the weights of a field's postings turned out to be so far: all one value
+    (``const``), or each posting's occurrences times one boost (``counts``)."""
+
+    const: bool = True
+    counts: bool = True
+    const_weight: float | None = None
+    boost: float | None = None
+
+    def check(self, weights: np.ndarray, counts: np.ndarray | None) -> None:
+        """Take in more postings' weights (and occurrence counts, aligned)."""
+        if not len(weights):
+            return
+        if self.const_weight is None:
+            self.const_weight = float(weights[0])
+        self.const = self.const and bool(np.all(weights == self.const_weight))
+        if self.counts and counts is not None:
+            if self.boost is None:
+                self.boost = float(weights[0] / max(int(counts[0]), 1))
+            self.counts = bool(np.all(weights == counts * self.boost))
+
+
+@dataclass
+class _Pending:
+    """Terms' postings read but not yet written: appended to the part files a chunk at
+    a time (most terms have a posting or two, and numpy calls per term cost more than
+    the postings)."""
+
+    terms: list[bytes] = field(default_factory=list)
+    ids: list[np.ndarray] = field(default_factory=list)
+    weights: list[np.ndarray] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    postings: int = 0
+
+    def flush(self, parts: dict[str, _Part], rules: _WeightRules, has_positions: bool) -> None:
+        """Append what is pending to ``parts`` and check it against ``rules``."""
+        if self.terms:
+            parts["term_bytes"].add(np.frombuffer(b"".join(self.terms), dtype=np.uint8))
+        ids = _joined(self.ids, np.int64)
+        weights = _joined(self.weights, np.float64)
+        parts["ids"].add(ids)
+        parts["weights"].add(weights)
+        counts = None
+        if has_positions and rules.counts:
+            counts = np.array(self.counts, dtype=np.int64)
+        rules.check(weights, counts)
+        if has_positions:
+            parts["counts"].add(np.array(self.counts, dtype=np.int64))
+            parts["positions"].add(np.array(self.positions, dtype=np.int64))
+        self.terms, self.ids, self.weights, self.counts, self.positions = [], [], [], [], []
+        self.postings = 0
+
+
+def _joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    if not arrays:
+        return np.zeros(0, dtype=dtype)
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 def write_postfile(reader, fieldname: str, path: Path) -> int:
     """Write the posting file of ``fieldname`` of one segment reader at ``path``
     (atomically: a temporary file renamed); return the number of postings."""
@@ -422,36 +484,30 @@ def write_postfile(reader, fieldname: str, path: Path) -> int:
     dtypes = ("u1", "<u4", "<f4", "<u4", "<u4")
     parts = {n: _Part(tmp_dir / f"{stem}.{n}", d) for n, d in zip(names, dtypes, strict=True)}
     term_starts, post_starts, pos_starts = [0], [0], [0]
-    rule_counts = rule_const = True
-    const_weight: float | None = None
-    boost: float | None = None
+    rules = _WeightRules()
+    pending = _Pending()
     has_positions = type(reader.schema[fieldname].format) is Positions
     try:
         for term in iter_field(reader, fieldname):
-            parts["term_bytes"].add(np.frombuffer(term.btext, dtype=np.uint8))
+            pending.terms.append(term.btext)
             term_starts.append(term_starts[-1] + len(term.btext))
-            parts["ids"].add(term.ids)
-            parts["weights"].add(term.weights)
+            pending.ids.append(term.ids)
+            pending.weights.append(term.weights)
             post_starts.append(post_starts[-1] + len(term.ids))
-            if len(term.weights):
-                first = float(term.weights[0])
-                const_weight = first if const_weight is None else const_weight
-                rule_const = rule_const and bool(np.all(term.weights == const_weight))
             if has_positions and term.values is not None:
                 decoded = [decode_positions(v) for v in term.values]
-                counts = np.fromiter(map(len, decoded), dtype=np.int64, count=len(decoded))
-                flat = np.fromiter(
-                    (p for ps in decoded for p in ps), dtype=np.int64, count=int(counts.sum())
-                )
-                parts["counts"].add(counts)
-                parts["positions"].add(flat)
-                pos_starts.append(pos_starts[-1] + len(flat))
-                if rule_counts and len(counts):
-                    ratio = term.weights / np.maximum(counts, 1)
-                    boost = float(ratio[0]) if boost is None else boost
-                    rule_counts = bool(np.all(term.weights == counts * boost))
+                before = len(pending.positions)
+                pending.counts.extend(map(len, decoded))
+                pending.positions.extend(chain.from_iterable(decoded))
+                pos_starts.append(pos_starts[-1] + len(pending.positions) - before)
             else:
-                rule_counts = False
+                rules.counts = False
+            pending.postings += len(term.ids)
+            if pending.postings + len(pending.positions) >= _PENDING_POSTINGS:
+                pending.flush(parts, rules, has_positions)
+        pending.flush(parts, rules, has_positions)
+        rule_counts, rule_const = rules.counts, rules.const
+        const_weight, boost = rules.const_weight, rules.boost
         for part in parts.values():
             part.finish()
         if has_positions and rule_counts:
@@ -553,7 +609,7 @@ def _align(n: int) -> int:
 # --- building the missing files -----------------------------------------------------
 
 # Segments holding fewer documents than this (all together) are done in one process.
-PARALLEL_MIN_DOCS = 50_000
+PARALLEL_MIN_DOCS = 4_000
 INDEX_LOCK = ".postfiles.lock"
 
 
