@@ -104,8 +104,9 @@ class SignatureGraph:
     class of identical signatures (-1: none), the verified pairs of classes, and the
     signatures of the classes in a pair (the only ones a similarity is asked of)."""
 
-    def __init__(self, signatures: np.ndarray, threshold: float, article: bool = False):
-        grouped = copies.classes(signatures)
+    def __init__(self, grouped: copies.Classes, threshold: float, article: bool = False):
+        """Build from the classes of a signature column (``copies.classes``: given
+        alone, so that the column itself, larger still, can be freed before)."""
         self.doc_class = grouped.of_row
         self.left, self.right = copies.similar_pairs(
             grouped.signatures, threshold, article=article
@@ -162,8 +163,8 @@ class CopyGraph(SignatureGraph):
     """The paragraph copies of one index version, and each document's canonical rank
     (date, then article id, then position)."""
 
-    def __init__(self, signatures: np.ndarray, ranks: np.ndarray):
-        super().__init__(signatures, limits.COPY_THRESHOLD)
+    def __init__(self, grouped: copies.Classes, ranks: np.ndarray):
+        super().__init__(grouped, limits.COPY_THRESHOLD)
         self.ranks = ranks
 
     @classmethod
@@ -177,19 +178,18 @@ class CopyGraph(SignatureGraph):
     ) -> CopyGraph:
         """Return the graph of the searcher's index version (``dates``/``positions``:
         per-document sort keys; undated documents carry the largest date)."""
-        signatures = read_signatures(searcher, COPY_SIGNATURE)
-        signatures[~docsets.live] = 0
+        grouped = _classes_of(searcher, docsets, COPY_SIGNATURE)
         name_rank = np.empty(len(articles.names), dtype=np.int64)
         name_rank[np.argsort(np.array(articles.names, dtype=object), kind="stable")] = np.arange(
             len(articles.names)
         )
-        every = np.arange(len(signatures), dtype=np.int64)
+        every = np.arange(len(grouped.of_row), dtype=np.int64)
         article = articles.first_value(every)
         article_rank = np.where(article >= 0, name_rank[np.maximum(article, 0)], -1)
         order = np.lexsort((positions, article_rank, dates))
         ranks = np.empty(len(order), dtype=np.int64)
         ranks[order] = np.arange(len(order))
-        return cls(signatures, ranks)
+        return cls(grouped, ranks)
 
     def fold(self, docs: np.ndarray, sources: ValueTable) -> Folded:
         """Return ``docs`` (sorted live docnums) with copies folded."""
@@ -218,9 +218,16 @@ class CopyGraph(SignatureGraph):
 def article_graph(searcher: Searcher, docsets: DocSets) -> SignatureGraph:
     """Return the article copies of the searcher's index version (the body signatures
     kept on first paragraphs)."""
-    signatures = read_signatures(searcher, ARTICLE_SIGNATURE)
+    grouped = _classes_of(searcher, docsets, ARTICLE_SIGNATURE)
+    return SignatureGraph(grouped, limits.ARTICLE_COPY_THRESHOLD, article=True)
+
+
+def _classes_of(searcher: Searcher, docsets: DocSets, fieldname: str) -> copies.Classes:
+    """Return the classes of identical signatures of the live documents' column
+    ``fieldname`` (the column is freed on return)."""
+    signatures = read_signatures(searcher, fieldname)
     signatures[~docsets.live] = 0
-    return SignatureGraph(signatures, limits.ARTICLE_COPY_THRESHOLD, article=True)
+    return copies.classes(signatures)
 
 
 # -- the read side's copy answers (``WhooshSearchBackend`` calls these) ----------------
