@@ -42,6 +42,7 @@ from itertools import chain, groupby
 import numpy as np
 
 from . import limits
+from .arrays import distinct
 from .models import Copies, Copy, Paragraph
 
 SIGNATURE_BYTES = 2 * limits.COPY_BANDS * limits.COPY_ROWS
@@ -558,9 +559,11 @@ def similar_pairs(
     rows = np.flatnonzero(has)
     signed_rows = signatures if len(rows) == n else signatures[rows]
     bands, _rows = settings.banding(article)
-    left_parts, right_parts = [], []
-    # One band at a time, and the candidates verified in pieces: memory stays a few
-    # times one column, not the whole index version's band keys and candidate pairs.
+    m = len(rows)
+    # Candidates are kept as one code per pair (i * m + j, i < j, numbered among the
+    # signed rows), band by band, and verified in pieces: memory stays a few times the
+    # candidates' codes, not their pairs of row numbers several times over.
+    code_parts: list[np.ndarray] = []
     for band in range(bands):
         column = band_column(signed_rows, band, article, settings)
         order = np.argsort(column, kind="stable")
@@ -575,20 +578,19 @@ def similar_pairs(
             group_starts = starts[keep & (sizes == size)]
             members = order[group_starts[:, None] + np.arange(size)[None, :]]
             a, b = np.triu_indices(size, k=1)
-            left_parts.append(members[:, a].reshape(-1))
-            right_parts.append(members[:, b].reshape(-1))
-    if not left_parts:
+            first, second = members[:, a].reshape(-1), members[:, b].reshape(-1)
+            code_parts.append(np.minimum(first, second) * m + np.maximum(first, second))
+    if not code_parts:
         return empty, empty
-    left = rows[np.concatenate(left_parts)]
-    right = rows[np.concatenate(right_parts)]
-    low, high = np.minimum(left, right), np.maximum(left, right)
-    codes = np.unique(low * n + high)
-    low, high = codes // n, codes % n
-    keep = np.zeros(len(low), dtype=bool)
-    for start in range(0, len(low), PAIRS_CHUNK):
-        part = slice(start, start + PAIRS_CHUNK)
-        keep[part] = similarity(signatures[low[part]], signatures[high[part]]) >= threshold
-    return low[keep], high[keep]
+    codes = distinct(np.concatenate(code_parts))
+    del code_parts
+    keep = np.zeros(len(codes), dtype=bool)
+    for start in range(0, len(codes), PAIRS_CHUNK):
+        part = codes[start : start + PAIRS_CHUNK]
+        similar = similarity(signed_rows[part // m], signed_rows[part % m])
+        keep[start : start + len(part)] = similar >= threshold
+    codes = codes[keep]
+    return rows[codes // m], rows[codes % m]
 
 
 def leaders(rank: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:

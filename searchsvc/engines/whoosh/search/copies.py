@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from .pool import Generation
 
 
+SIGNATURE_ROWS_READ = 65536  # rows of a signature column read at a time
+
+
 def check_copies(searcher: Searcher, meta: dict) -> None:
     """Raise IndexOutdated unless the index holds copy signatures of the current kind."""
     if not current_kind(searcher, meta):
@@ -60,11 +63,18 @@ def read_signatures(searcher: Searcher, fieldname: str) -> np.ndarray:
         column = reader.column_reader(fieldname, translate=False)
         try:
             count = min(column._count, reader.doc_count_all())
-            raw = bytes(column._dbfile.get(column._basepos, count * column._fixedlen))
-            values = np.frombuffer(raw, dtype="<u2").reshape(count, width)
+            # In pieces: a whole segment's column read at once would be held twice.
+            for start in range(0, count, SIGNATURE_ROWS_READ):
+                rows = min(SIGNATURE_ROWS_READ, count - start)
+                raw = column._dbfile.get(
+                    column._basepos + start * column._fixedlen, rows * column._fixedlen
+                )
+                out[offset + start : offset + start + rows] = np.frombuffer(
+                    raw, dtype="<u2"
+                ).reshape(rows, width)
         except AttributeError:  # another column implementation: one value at a time
             values = np.stack([copies.from_bytes(v) for v in column])
-        out[offset : offset + len(values)] = values
+            out[offset : offset + len(values)] = values
     return out
 
 

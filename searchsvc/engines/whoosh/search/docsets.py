@@ -26,6 +26,7 @@ from whoosh.fields import DATETIME
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
+from searchsvc.arrays import distinct
 from searchsvc.limits import MAX_PREFIX_TERMS
 from searchsvc.query.nodes import Node
 from searchsvc.query.proximity import sloppy_matches
@@ -820,19 +821,6 @@ def _positional(q: query.Query) -> bool:
     if isinstance(q, query.Phrase):
         return True
     return not q.is_leaf() and any(_positional(c) for c in q.children())
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """Return the sorted distinct ``values`` (integers). A stable sort merges runs
-    already in order (the parts of a union) in linear time; ``np.unique`` hashes
-    first and is many times slower on large integer arrays."""
-    if len(values) < 2:
-        return values.copy()
-    ordered = np.sort(values, kind="stable")
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def kth_largest(values: np.ndarray, k: int):

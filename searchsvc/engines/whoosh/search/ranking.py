@@ -9,9 +9,10 @@ import numpy as np
 from whoosh import query
 from whoosh.searching import Searcher
 
+from searchsvc.arrays import distinct
 from searchsvc.models import SearchRequest
 
-from .docsets import DocSets, distinct, kth_largest, numeric_column
+from .docsets import DocSets, kth_largest, numeric_column
 from .query import DEFAULT_FIELDS, CompiledQuery
 from .scoring import Scorer, Unsupported, top
 

@@ -21,8 +21,10 @@ from whoosh import query
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from searchsvc.arrays import distinct
+
 from ..translate import SloppyPhrase
-from .docsets import EMPTY, DocSets, contains, distinct, kth_largest
+from .docsets import EMPTY, DocSets, contains, kth_largest
 from .postings import segment_key
 
 B = 0.75
