@@ -17,3 +17,9 @@ def distinct(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def index_dtype(count: int) -> type:
+    """Return the integer type for numbers below ``count`` (document numbers, ranks):
+    32 bits while they fit, half the memory of 64."""
+    return np.int32 if count < 2**31 else np.int64

@@ -24,6 +24,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from searchsvc import copies, limits
+from searchsvc.arrays import index_dtype
 from searchsvc.errors import NEEDS_COPIES, IndexOutdated, NotFound
 from searchsvc.models import Copies, Copy, Hit, SearchPage, SearchRequest
 
@@ -117,7 +118,8 @@ class SignatureGraph:
     def __init__(self, grouped: copies.Classes, threshold: float, article: bool = False):
         """Build from the classes of a signature column (``copies.classes``: given
         alone, so that the column itself, larger still, can be freed before)."""
-        self.doc_class = grouped.of_row
+        small = index_dtype(len(grouped.of_row))  # kept per server worker: compact
+        self.doc_class = grouped.of_row.astype(small)
         self.left, self.right = copies.similar_pairs(
             grouped.signatures, threshold, article=article
         )
@@ -125,7 +127,7 @@ class SignatureGraph:
         paired = np.zeros(count, dtype=bool)
         paired[self.left] = True
         paired[self.right] = True
-        self.signature_row = np.full(count, -1, dtype=np.int64)
+        self.signature_row = np.full(count, -1, dtype=small)
         self.signature_row[paired] = np.arange(int(paired.sum()))
         self.signatures = grouped.signatures[paired]
         del grouped
@@ -137,15 +139,15 @@ class SignatureGraph:
         # Documents by class, and neighbour classes by class (CSR).
         members = np.flatnonzero(self.doc_class >= 0)
         order = np.argsort(self.doc_class[members], kind="stable")
-        self.class_docs = members[order]
-        self.class_start = np.concatenate(([0], np.cumsum(sizes)))
+        self.class_docs = members[order].astype(small)
+        self.class_start = np.concatenate(([0], np.cumsum(sizes))).astype(small)
         ends = np.concatenate((self.left, self.right))
         others = np.concatenate((self.right, self.left))
         order = np.argsort(ends, kind="stable")
         self.neighbour = others[order]
         self.neighbour_start = np.concatenate(
             ([0], np.cumsum(np.bincount(ends, minlength=count)))
-        )
+        ).astype(small)
 
     def copies_of(self, docnum: int) -> list[tuple[int, float]]:
         """Return (docnum, similarity) of the copies of one document."""
@@ -197,7 +199,7 @@ class CopyGraph(SignatureGraph):
         article = articles.first_value(every)
         article_rank = np.where(article >= 0, name_rank[np.maximum(article, 0)], -1)
         order = np.lexsort((positions, article_rank, dates))
-        ranks = np.empty(len(order), dtype=np.int64)
+        ranks = np.empty(len(order), dtype=index_dtype(len(order)))
         ranks[order] = np.arange(len(order))
         return cls(grouped, ranks)
 

@@ -26,7 +26,7 @@ from whoosh.fields import DATETIME
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from searchsvc.arrays import distinct
+from searchsvc.arrays import distinct, index_dtype
 from searchsvc.limits import MAX_PREFIX_TERMS
 from searchsvc.query.nodes import Node
 from searchsvc.query.proximity import sloppy_matches
@@ -230,7 +230,7 @@ class DocSets:
         self.all_alive = len(self.all_live) == self.doc_count_all
         # Cached posting lists are kept compact (half the bytes of int64 and float64):
         # an index version's document numbers fit 32 bits, weights are 32-bit floats.
-        self.doc_dtype = np.int32 if self.doc_count_all < 2**31 else np.int64
+        self.doc_dtype = index_dtype(self.doc_count_all)
         self.cache_bytes = ASSEMBLED_BYTES
         self._cache: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._expansions: OrderedDict[tuple[str, bytes], Expansion] = OrderedDict()
