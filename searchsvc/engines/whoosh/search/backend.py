@@ -146,19 +146,18 @@ class WhooshSearchBackend:
 
     def warm(self) -> None:
         """Open the index and build what searches share (facet tables, sort keys, the
-        word lists of typo-tolerant terms, then the pairs of copies, which only searches
-        with ``dedupe`` and the copies of a paragraph wait for) now rather than during
+        pairs of copies, the word lists of typo-tolerant terms) now rather than during
         the first searches; posting files the index lacks are written in the background."""
         with self._searcher() as (searcher, gen):
             gen.build_postfiles()
             for fieldname in (*FACET_FIELDS.values(), "article_id"):
                 gen.table(fieldname, searcher)
             gen.sort_keys(searcher)
+            if copy_search.current_kind(searcher, gen.meta):
+                gen.copy_graph(searcher)
             gen.prepare(searcher, DEFAULT_FIELDS)
             for fieldname in DEFAULT_FIELDS:
                 lexicon_for(searcher.reader(), fieldname)
-            if copy_search.current_kind(searcher, gen.meta):
-                gen.copy_graph(searcher)
 
     # -- SearchBackend -----------------------------------------------------------------
 
