@@ -458,12 +458,10 @@ class _Pending:
         weights = _joined(self.weights, np.float64)
         parts["ids"].add(ids)
         parts["weights"].add(weights)
-        counts = None
-        if has_positions and rules.counts:
-            counts = np.array(self.counts, dtype=np.int64)
-        rules.check(weights, counts)
-        if has_positions:
-            parts["counts"].add(np.array(self.counts, dtype=np.int64))
+        counts = np.array(self.counts, dtype=np.int64) if has_positions else None
+        rules.check(weights, counts if rules.counts else None)
+        if counts is not None:
+            parts["counts"].add(counts)
             parts["positions"].add(np.array(self.positions, dtype=np.int64))
         self.terms, self.ids, self.weights, self.counts, self.positions = [], [], [], [], []
         self.postings = 0
