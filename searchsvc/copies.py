@@ -714,9 +714,8 @@ def fold(members: Members, class_left: np.ndarray, class_right: np.ndarray) -> F
     # Distinct sources per cluster, less the member's own.
     sources = members.sources[involved]
     width = int(sources.max(initial=-1)) + 2
-    keys = np.sort((cluster * width + sources + 1)[sources >= 0])
-    distinct = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
-    per_cluster = np.bincount(distinct // width, minlength=len(present))
+    keys = distinct((cluster * width + sources + 1)[sources >= 0])
+    per_cluster = np.bincount(keys // width, minlength=len(present))
     copy_sources[involved] = per_cluster[cluster] - (sources >= 0)
     return Fold(canonical, copies, copy_sources)
 
