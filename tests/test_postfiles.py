@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from whoosh import query
 from searchsvc.engines.whoosh.schema import paragraph_to_document
 from searchsvc.engines.whoosh.search import WhooshSearchBackend, postfile, postings
 from searchsvc.engines.whoosh.search.docsets import DocSets, leaf_positions, leaf_postings
+from searchsvc.engines.whoosh.search.read_errors import is_read_error
 from searchsvc.engines.whoosh.storage import IndexLocation
 from searchsvc.engines.whoosh.writer import open_writer
 from searchsvc.indexer import write_paragraphs
@@ -43,6 +46,23 @@ def _spk_files(folder) -> list:
 def _search(backend, q, **kw):
     kw.setdefault("per_page", 100)
     return backend.search(SearchRequest(q=q, **kw))
+
+
+@contextmanager
+def _sample_segment(folder) -> Iterator:
+    """Yield the first segment reader of an index of the sample paragraphs."""
+    write_paragraphs(folder, sample_paragraphs())
+    ix = IndexLocation(folder).open()
+    try:
+        with ix.reader() as reader:
+            (sub, _offset), *_ = reader.leaf_readers()
+            yield sub
+    finally:
+        ix.close()
+
+
+def _commonest(sub, fieldname: str) -> bytes:
+    return max(sub.lexicon(fieldname), key=lambda t: sub.doc_frequency(fieldname, t))
 
 
 @pytest.fixture(autouse=True)
@@ -86,19 +106,15 @@ def test_posting_files_hold_exactly_whoosh_postings(tmp_path):
 
 
 def test_positions_are_read_for_the_given_documents_only(tmp_path):
-    write_paragraphs(tmp_path, sample_paragraphs())
-    ix = IndexLocation(tmp_path).open()
-    with ix.reader() as reader:
-        (sub, _offset), *_ = reader.leaf_readers()
+    with _sample_segment(tmp_path) as sub:
         found = postfile.PostFile(postfile.postfile_path(sub, "text"))
-        btext = max(sub.lexicon("text"), key=lambda t: sub.doc_frequency("text", t))
+        btext = _commonest(sub, "text")
         ids, _w, counts, flat = leaf_positions(sub, "text", btext)
         wanted = ids[::2]
         docs, positions = found.positions_of(found.find(btext), np.append(wanted, 10**6))
         keep = np.isin(np.repeat(ids, counts), wanted)
         assert positions.tolist() == flat[keep].tolist()
         assert set(docs.tolist()) == set(wanted.tolist())
-    ix.close()
 
 
 def test_prefix_ranges_of_a_posting_file(tmp_path):
@@ -133,6 +149,30 @@ def test_a_damaged_posting_file_is_not_used_and_searches_stay_right(tmp_path, ca
     assert got == expected
     assert "not used" in caplog.text
     b.close()
+
+
+def test_a_posting_file_is_read_not_mapped_and_its_arrays_outlive_it(tmp_path):
+    with _sample_segment(tmp_path) as sub:
+        path = postfile.postfile_path(sub, "text")
+        found = postfile.PostFile(path)
+        btext = _commonest(sub, "text")
+        ids = found.ids_of(found.find(btext))
+        with open("/proc/self/maps") as fh:
+            assert str(path) not in fh.read()
+        found.close()
+        assert ids.tolist() == leaf_postings(sub, "text", btext)[0].tolist()
+
+
+def test_a_posting_file_cut_short_after_opening_is_an_error_not_wrong_postings(tmp_path):
+    with _sample_segment(tmp_path) as sub:
+        path = postfile.postfile_path(sub, "text")
+        found = postfile.PostFile(path)
+        with open(path, "r+b") as fh:
+            fh.truncate(found.ids.offset + 4)
+        with pytest.raises(postfile.PostFileError, match="shorter") as raised:
+            found.ids_of(found.terms_count - 1)
+        assert is_read_error(raised.value)  # a search reports the index as damaged
+        found.close()
 
 
 def test_a_posting_file_of_another_segment_is_refused(tmp_path):

@@ -5,9 +5,10 @@ Python) each time a query reads them. A *posting file* holds the same postings d
 once: for every term of the field, in term order, its segment-local document numbers
 (``uint32``), its weights (unless they are its occurrence counts times one field
 boost, or constant), and for fields with positions the occurrence count of each
-posting and every position. Searches memory-map the file: the arrays are read where
-they lie, shared by every server process through the page cache, and nothing is
-unpickled per query.
+posting and every position. Searches read a term's range of the arrays as numpy arrays
+(``pread``, no decoding, nothing unpickled); the file's pages sit in the page cache,
+once for every server process, rather than mapped into each process, so a process
+holds only the ranges its searches use.
 
 The file sits beside the segment's own files and is named like them
 (``MAIN_<segment id>.<field>.spk``), so Whoosh's clean-up deletes it with its segment;
@@ -28,10 +29,10 @@ import contextlib
 import fcntl
 import functools
 import json
-import mmap
 import os
 import struct
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
@@ -62,6 +63,7 @@ FIELDS = (
 )
 _CHUNK_POSTINGS = 1 << 20  # postings buffered before they are appended to a part file
 _PENDING_POSTINGS = 1 << 16  # postings and positions read before they are checked and buffered
+_CHECK_ELEMENTS = 1 << 21  # postings read at a time when a file is checked at opening
 
 
 class PostFileError(Exception):
@@ -88,63 +90,107 @@ def segment_identity(reader) -> dict[str, Any]:
 # --- reading ------------------------------------------------------------------------
 
 
+class OnDisk:
+    """One large array of a posting file, left on disk and read by range (``pread``):
+    its pages stay in the page cache, once for every process, and a process holds only
+    the ranges it read, for as long as it uses them (a memory map would keep every page
+    it ever touched in each process)."""
+
+    __slots__ = ("fd", "offset", "dtype", "count", "name")
+
+    def __init__(self, fd: int, offset: int, dtype: np.dtype, count: int, name: str):
+        self.fd, self.offset, self.dtype, self.count, self.name = fd, offset, dtype, count, name
+
+    def __len__(self) -> int:
+        return self.count
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        """Return elements lo..hi (clipped to the array) as a new array."""
+        lo, hi = max(0, int(lo)), min(self.count, int(hi))
+        out = np.empty(max(0, hi - lo), dtype=self.dtype)
+        view = memoryview(out).cast("B")
+        at, done = self.offset + lo * self.dtype.itemsize, 0
+        while done < len(view):
+            try:
+                got = os.preadv(self.fd, [view[done:]], at + done)
+            except OSError as exc:
+                raise PostFileError(f"{self.name}: {exc}") from exc
+            if got <= 0:
+                raise PostFileError(f"{self.name}: shorter than its header says")
+            done += got
+        return out
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        """Return the elements at ``index`` (reading only the span they lie in)."""
+        if not len(index):
+            return np.zeros(0, dtype=self.dtype)
+        lo, hi = int(index.min()), int(index.max()) + 1
+        if lo < 0 or hi > self.count:
+            raise PostFileError(f"{self.name}: an offset past its arrays")
+        return self.read(lo, hi)[index - lo]
+
+    def pieces(self, size: int = _CHECK_ELEMENTS) -> Iterator[np.ndarray]:
+        """Yield the whole array in consecutive pieces of at most ``size`` elements."""
+        for lo in range(0, self.count, size):
+            yield self.read(lo, lo + size)
+
+
 class PostFile:
-    """One memory-mapped posting file (thread-safe; the arrays are read-only views)."""
+    """One posting file: its term tables in memory, its postings and positions read
+    from disk by range (``OnDisk``); thread-safe, every array handed out is the
+    caller's own."""
 
     def __init__(self, path: Path, expect: dict[str, Any] | None = None):
         self.path = path
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size < len(MAGIC) + 4:
-                raise PostFileError(f"{path.name}: too short")
-            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._closer = weakref.finalize(self, os.close, self._fd)
         try:
-            header = self._header(size)
-        except Exception:
-            self._map.close()
+            self._open(expect)
+        except BaseException:
+            self.close()
             raise
+        self._lock = threading.Lock()
+        self._terms: list[bytes] | None = None
+
+    def _open(self, expect: dict[str, Any] | None) -> None:
+        header = self._header(os.fstat(self._fd).st_size)
         if expect is not None and any(header.get(k) != v for k, v in expect.items()):
-            self._map.close()
-            raise PostFileError(f"{path.name}: written for another segment")
+            raise PostFileError(f"{self.path.name}: written for another segment")
         self.fieldname: str = header["field"]
         self.doc_count: int = header["doc_count"]
         self.weight_rule: str = header["weights"]
         self.boost: float = float(header.get("boost", 1.0))
         try:
-            arrays = {
-                name: np.frombuffer(self._map, dtype=np.dtype(dtype), count=count, offset=offset)
+            stored = {
+                name: OnDisk(self._fd, offset, np.dtype(dtype), count, self.path.name)
                 for name, (offset, dtype, count) in header["arrays"].items()
             }
             for required in ("term_bytes", "term_starts", "post_starts", "ids"):
-                if required not in arrays:
-                    raise PostFileError(f"{path.name}: no {required}")
+                if required not in stored:
+                    raise PostFileError(f"{self.path.name}: no {required}")
         except (TypeError, ValueError, KeyError) as exc:
-            self._map.close()
-            raise PostFileError(f"{path.name}: unreadable arrays ({exc})") from exc
-        self.term_bytes = arrays["term_bytes"]
-        self.term_starts = arrays["term_starts"]
-        self.post_starts = arrays["post_starts"]
-        self.ids = arrays["ids"]
-        self.weights = arrays.get("weights")
-        self.counts = arrays.get("counts")
-        self.pos_starts = arrays.get("pos_starts")
-        self.positions = arrays.get("positions")
+            raise PostFileError(f"{self.path.name}: unreadable arrays ({exc})") from exc
+        # The term tables are read whole (each search looks terms up in them).
+        self.term_bytes = _whole(stored["term_bytes"])
+        self.term_starts = _whole(stored["term_starts"])
+        self.post_starts = _whole(stored["post_starts"])
+        self.pos_starts = _whole(stored["pos_starts"]) if "pos_starts" in stored else None
+        self.ids = stored["ids"]
+        self.weights = stored.get("weights")
+        self.counts = stored.get("counts")
+        self.positions = stored.get("positions")
         self.terms_count = len(self.term_starts) - 1
-        try:
-            self._validate()
-        except PostFileError:
-            self._drop()
-            raise
-        self._lock = threading.Lock()
-        self._terms: list[bytes] | None = None
+        self._validate()
 
     def _header(self, size: int) -> dict[str, Any]:
-        if self._map[: len(MAGIC)] != MAGIC:
+        if size < len(MAGIC) + 4:
+            raise PostFileError(f"{self.path.name}: too short")
+        head = os.pread(self._fd, len(MAGIC) + 4, 0)
+        if head[: len(MAGIC)] != MAGIC:
             raise PostFileError(f"{self.path.name}: not a posting file")
-        (length,) = struct.unpack_from("<I", self._map, len(MAGIC))
-        start = len(MAGIC) + 4
+        (length,) = struct.unpack_from("<I", head, len(MAGIC))
         try:
-            header = json.loads(bytes(self._map[start : start + length]))
+            header = json.loads(os.pread(self._fd, length, len(MAGIC) + 4))
         except ValueError as exc:
             raise PostFileError(f"{self.path.name}: unreadable header") from exc
         if header.get("version") != VERSION:
@@ -156,7 +202,8 @@ class PostFile:
 
     def _validate(self) -> None:
         """Check that the arrays agree with each other and with the segment (raise
-        PostFileError): a damaged file is never read past its arrays."""
+        PostFileError): a damaged file is never read past its arrays. The postings
+        are read once, in pieces, for it."""
         name = self.path.name
         if len(self.post_starts) != self.terms_count + 1 or self.terms_count < 0:
             raise PostFileError(f"{name}: term tables disagree")
@@ -164,7 +211,7 @@ class PostFile:
             raise PostFileError(f"{name}: sizes disagree")
         if np.any(np.diff(self.post_starts) < 0) or np.any(np.diff(self.term_starts) < 0):
             raise PostFileError(f"{name}: offsets out of order")
-        if len(self.ids) and int(self.ids.max()) >= self.doc_count:
+        if any(int(piece.max()) >= self.doc_count for piece in self.ids.pieces()):
             raise PostFileError(f"{name}: a document number past the segment")
         if self.weight_rule not in ("array", "counts", "const"):
             raise PostFileError(f"{name}: unknown weights {self.weight_rule!r}")
@@ -179,25 +226,11 @@ class PostFile:
                 raise PostFileError(f"{name}: position table disagrees")
             if self.pos_starts[-1] != len(self.positions) or np.any(np.diff(self.pos_starts) < 0):
                 raise PostFileError(f"{name}: position offsets disagree")
-            if int(self.counts.sum(dtype=np.int64)) != len(self.positions):
+            occurrences = sum(int(p.sum(dtype=np.int64)) for p in self.counts.pieces())
+            if occurrences != len(self.positions):
                 raise PostFileError(f"{name}: occurrence counts disagree")
         elif self.weight_rule == "counts":
             raise PostFileError(f"{name}: counts missing")
-
-    def _drop(self) -> None:
-        for name in (
-            "term_bytes",
-            "term_starts",
-            "post_starts",
-            "ids",
-            "weights",
-            "counts",
-            "pos_starts",
-            "positions",
-        ):
-            setattr(self, name, None)
-        with contextlib.suppress(BufferError):
-            self._map.close()
 
     @property
     def has_positions(self) -> bool:
@@ -235,38 +268,42 @@ class PostFile:
         """Return the postings of each term lo..hi (deleted documents included)."""
         return np.diff(self.post_starts[lo : (self.terms_count if hi is None else hi) + 1])
 
+    def _span(self, term: int) -> tuple[int, int]:
+        return int(self.post_starts[term]), int(self.post_starts[term + 1])
+
     def ids_of(self, term: int) -> np.ndarray:
-        """Return the sorted segment-local document numbers of a term (uint32 view)."""
-        return self.ids[self.post_starts[term] : self.post_starts[term + 1]]
+        """Return the sorted segment-local document numbers of a term (uint32)."""
+        return self.ids.read(*self._span(term))
 
     def ids_of_range(self, lo: int, hi: int) -> np.ndarray:
         """Return the document numbers of terms lo..hi, term after term (not sorted)."""
-        return self.ids[self.post_starts[lo] : self.post_starts[hi]]
+        return self.ids.read(int(self.post_starts[lo]), int(self.post_starts[hi]))
 
     def weights_of(self, term: int) -> np.ndarray:
         """Return the weight of each posting of a term (float32 or float64)."""
-        start, end = self.post_starts[term], self.post_starts[term + 1]
+        start, end = self._span(term)
         if self.weight_rule == "array":
-            return self.weights[start:end]
+            return self.weights.read(start, end)
         if self.weight_rule == "counts":
-            return self.counts[start:end] * np.float32(self.boost)
+            return self.counts.read(start, end) * np.float32(self.boost)
         return np.full(end - start, self.boost, dtype=np.float32)
 
     def positions_of(self, term: int, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Return (document, position) of every occurrence of a term in the sorted
         segment-local ``docs`` that hold it, in document then position order; None
-        when the file has no positions. Only those documents' positions are read."""
+        when the file has no positions. Only the span of positions those documents'
+        occurrences lie in is read."""
         if self.positions is None or self.counts is None or self.pos_starts is None:
             return None
-        start, end = int(self.post_starts[term]), int(self.post_starts[term + 1])
-        ids = self.ids[start:end]
-        if not len(ids) or not len(docs):
+        start, end = self._span(term)
+        if start == end or not len(docs):
             return _NO_DOCS, _NO_DOCS
+        ids = self.ids.read(start, end)
         at = np.searchsorted(ids, docs)
         at[at >= len(ids)] = 0
         hit = ids[at] == docs
         at = at[hit]
-        counts = self.counts[start:end].astype(np.int64)
+        counts = self.counts.read(start, end).astype(np.int64)
         firsts = np.cumsum(counts) - counts
         picked = counts[at]
         total = int(picked.sum())
@@ -274,13 +311,17 @@ class PostFile:
             return _NO_DOCS, _NO_DOCS
         ends = np.cumsum(picked)
         index = np.repeat(firsts[at] - (ends - picked), picked) + np.arange(total)
-        positions = self.positions[int(self.pos_starts[term]) + index].astype(np.int64)
+        positions = self.positions.take(int(self.pos_starts[term]) + index).astype(np.int64)
         return np.repeat(docs[hit].astype(np.int64), picked), positions
 
     def close(self) -> None:
-        """Unmap the file (arrays handed out before must no longer be used)."""
-        with contextlib.suppress(BufferError):
-            self._map.close()
+        """Close the file (the arrays handed out stay valid: they are copies)."""
+        self._closer()
+
+
+def _whole(array: OnDisk) -> np.ndarray:
+    """Return a whole (small) array of a posting file, read into memory."""
+    return array.read(0, len(array))
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)

@@ -1,7 +1,7 @@
 """A term's postings in one segment, read the cheapest way there is.
 
-From the segment's posting file (``postfile``) when it has one: memory-mapped arrays,
-nothing decoded. Otherwise from Whoosh's blocks, decoded once per segment (not per index
+From the segment's posting file (``postfile``) when it has one: numpy arrays read by
+range, nothing decoded. Otherwise from Whoosh's blocks, decoded once per segment (not per index
 version: an incremental commit keeps every segment it did not touch, and with them
 what was decoded) into ``TERMS``, a process-wide cache sized in bytes.
 
@@ -29,7 +29,7 @@ LOG = logging.getLogger("searchsvc.search")
 MAX_CACHE_MB = 128
 MIN_CACHE_MB = 16
 RECHECK_SECONDS = 2.0  # how long "this segment has no posting file" is believed
-MAX_OPEN_FILES = 1024
+MAX_OPEN_FILES = 256  # each holds a file descriptor
 ENV_CACHE = "SEARCHSVC_CACHE_MB"
 ENV_POSTFILES = "SEARCHSVC_POSTING_FILES"  # "0": never read posting files (comparisons)
 
@@ -165,7 +165,7 @@ class PostFiles:
 
     def _prune(self) -> None:
         """Drop files that were deleted (their segment is gone) and the least recently
-        used past ``MAX_OPEN_FILES``; the memory maps close once no array uses them."""
+        used past ``MAX_OPEN_FILES`` (each closes its file once nothing refers to it)."""
         if len(self._open) % 16 == 0:
             for path in [p for p in self._open if not p.exists()]:
                 del self._open[path]

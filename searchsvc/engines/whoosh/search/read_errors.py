@@ -9,9 +9,12 @@ import zlib
 
 import whoosh
 
+from .postfile import PostFileError
+
 # Errors that only come from reading damaged files (Whoosh raises bare Exceptions
-# such as "Block tag error" too; searchsvc itself never does).
-_READ_ERRORS = (struct.error, zlib.error, EOFError, pickle.UnpicklingError)
+# such as "Block tag error" too; searchsvc itself never does). A posting file that
+# fails once opened was changed or damaged under the searches.
+_READ_ERRORS = (struct.error, zlib.error, EOFError, pickle.UnpicklingError, PostFileError)
 # Errors that mean a damaged file when Whoosh raises them, a bug when we do.
 _READ_ERRORS_IN_WHOOSH = (
     ValueError,
