@@ -7,9 +7,16 @@ engine reader (nothing engine-side is shared across a fork), runs waitress with
 ``threads`` threads on the shared socket, and the kernel hands each new connection to
 one of them. Every worker follows index versions on its own, as a single process does.
 
+A worker takes connections only once it has warmed its engine reader (the index
+version's tables, the pairs of copies, the word lists): until then the other workers
+answer, and no search waits behind a warm-up or competes with it for the core. It then
+tells the parent it is ready. A single process (``--workers 1``) warms in the
+background instead, answering what needs no tables meanwhile.
+
 The parent only supervises: a worker that dies is replaced (at most
 ``MAX_RESPAWNS`` in ``RESPAWN_WINDOW`` seconds, then the server stops with an error);
-SIGHUP replaces the workers one by one (a reload that drops no request); SIGINT or
+SIGHUP replaces the workers one by one, each old one stopped only once its replacement
+is ready (a reload that drops no request and keeps every worker's capacity); SIGINT or
 SIGTERM stops them (each finishes the requests it is answering) and then the parent.
 Workers die with the parent if it is killed.
 """
@@ -21,6 +28,7 @@ import ipaddress
 import logging
 import os
 import secrets
+import select
 import signal
 import socket
 import sys
@@ -95,7 +103,7 @@ def serve(options: ServeOptions, announce: Callable[[str], None]) -> int:
     host = f"[{options.host}]" if ":" in options.host else options.host
     url = f"http://{host}:{port}/"
     if options.workers <= 1:
-        server = _make_server(options, sock)
+        server = _make_server(options, sock, warm_first=False)
         announce(url)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
@@ -116,7 +124,9 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
 
 
-def _make_server(options: ServeOptions, sock: socket.socket) -> Any:
+def _make_server(options: ServeOptions, sock: socket.socket, warm_first: bool) -> Any:
+    """Return the waitress server of the app on ``sock``, its engine reader warmed
+    before it returns with ``warm_first``, else in a background thread."""
     from waitress import create_server
 
     limit_malloc_arenas()
@@ -131,13 +141,16 @@ def _make_server(options: ServeOptions, sock: socket.socket) -> Any:
             "SECRET_KEY": options.secret_key,
         }
     )
-    threading.Thread(target=_warm, args=(app,), name="searchsvc-warm", daemon=True).start()
+    if warm_first:
+        _warm(app)
+    else:
+        threading.Thread(target=_warm, args=(app,), name="searchsvc-warm", daemon=True).start()
     return create_server(app, sockets=[sock], threads=options.threads)
 
 
 def _warm(app: Any) -> None:
-    """Prepare the index's shared tables while the server starts (searches arriving
-    meanwhile wait for them); a missing or damaged index is reported by searches."""
+    """Prepare the index's shared tables (searches arriving meanwhile, in a single
+    process, wait for them); a missing or damaged index is reported by searches."""
     from .web import BACKEND_KEY
 
     try:
@@ -174,6 +187,8 @@ class _Supervisor:
         self.stop_deadline = 0.0
         self.deaths: list[float] = []
         self.status = 0
+        self.starting: dict[int, int] = {}  # worker -> read end of its readiness pipe
+        self.replacing: dict[int, int] = {}  # new worker -> the old one it replaces
 
     def run(self, announce: Callable[[], None]) -> int:
         load_prctl()
@@ -184,7 +199,8 @@ class _Supervisor:
             self._spawn()
         announce()
         while self.children:
-            if self.to_reload and not self.stopping:
+            self.collect_ready()
+            if self.to_reload and not self.replacing and not self.stopping:
                 self._replace(self.to_reload.pop(0))
             if self.stopping and time.monotonic() > self.stop_deadline:
                 for pid in self.children:
@@ -197,10 +213,38 @@ class _Supervisor:
         self.sock.close()
         return self.status
 
+    def collect_ready(self) -> None:
+        """Note the workers that reported ready; retire the old worker each of them
+        replaces. (A worker that exits before it is ready is handled by ``_reap``.)"""
+        if not self.starting:
+            return
+        readable, _, _ = select.select(list(self.starting.values()), [], [], 0)
+        for pid, fd in list(self.starting.items()):
+            if fd not in readable:
+                continue
+            ready = os.read(fd, 1)
+            os.close(fd)
+            del self.starting[pid]
+            old = self.replacing.pop(pid, None) if ready else None
+            if old is not None:
+                self.retiring.add(old)
+                _signal(old, signal.SIGTERM)
+
     def _reap(self, pid: int, code: int) -> None:
         self.children.discard(pid)
+        fd = self.starting.pop(pid, None)
+        if fd is not None:
+            os.close(fd)
         if self.stopping or pid in self.retiring:
             self.retiring.discard(pid)
+            return
+        old = self.replacing.pop(pid, None)
+        if old is not None:
+            print(
+                f"searchsvc: the worker started to replace {old} exited before it was "
+                f"ready ({_status(code)}); {old} keeps serving",
+                file=sys.stderr,
+            )
             return
         now = time.monotonic()
         self.deaths = [t for t in self.deaths if now - t < RESPAWN_WINDOW] + [now]
@@ -219,20 +263,25 @@ class _Supervisor:
         )
         self._spawn()
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> int:
         parent = os.getpid()
+        ready_read, ready_write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _worker(self.options, self.sock, parent)
+            for fd in (ready_read, *self.starting.values()):
+                os.close(fd)
+            _worker(self.options, self.sock, parent, ready_write)
+        os.close(ready_write)
         self.children.add(pid)
+        self.starting[pid] = ready_read
+        return pid
 
     def _replace(self, old: int) -> None:
-        """Start one new worker, then stop one old one (a reload keeps capacity)."""
+        """Start one new worker; the old one is stopped once the new one is ready (a
+        reload keeps capacity)."""
         if old not in self.children:
             return
-        self._spawn()
-        self.retiring.add(old)
-        _signal(old, signal.SIGTERM)
+        self.replacing[self._spawn()] = old
 
     def _reload(self, *_: Any) -> None:
         self.to_reload = sorted(self.children - self.retiring)
@@ -246,8 +295,9 @@ class _Supervisor:
             _signal(pid, signal.SIGTERM)
 
 
-def _worker(options: ServeOptions, sock: socket.socket, parent: int) -> None:
-    """Run one server worker in a forked child; never returns."""
+def _worker(options: ServeOptions, sock: socket.socket, parent: int, ready: int) -> None:
+    """Run one server worker in a forked child, writing to the file descriptor
+    ``ready`` once warmed; never returns."""
     code = 0
     # The supervisor's handlers are inherited: a stop before the server runs must end
     # this process, not run the supervisor's code in it.
@@ -255,13 +305,15 @@ def _worker(options: ServeOptions, sock: socket.socket, parent: int) -> None:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         die_with_parent(parent)  # also ignores SIGINT: the parent stops the workers
-        server = _make_server(options, sock)
+        server = _make_server(options, sock, warm_first=True)
 
         def finish(*_: Any) -> None:
             _stop_accepting(server)  # here, in the thread that runs the server's loop
             threading.Thread(target=_finish_and_exit, args=(server,), daemon=True).start()
 
         signal.signal(signal.SIGTERM, finish)
+        os.write(ready, b"1")
+        os.close(ready)
         server.run()
     except BaseException as exc:  # noqa: BLE001 (a worker must never return)
         print(f"searchsvc: server worker failed: {exc}", file=sys.stderr)

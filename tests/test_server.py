@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from searchsvc import server
 from searchsvc.indexer import write_paragraphs
 from tests.fixtures_search import sample_paragraphs
 
@@ -150,3 +151,53 @@ def test_sigterm_stops_the_workers_and_the_server(served):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+class _FakeWorkers:
+    """Stands in for forking: each spawned "worker" is a pipe the test writes to."""
+
+    def __init__(self, supervisor, monkeypatch):
+        self.supervisor = supervisor
+        self.ends: dict[int, int] = {}
+        self.signals: list[tuple[int, int]] = []
+        self.next_pid = 200
+        monkeypatch.setattr(server._Supervisor, "_spawn", lambda _self: self.spawn())
+        monkeypatch.setattr(server, "_signal", lambda pid, sig: self.signals.append((pid, sig)))
+
+    def spawn(self) -> int:
+        read_end, write_end = os.pipe()
+        pid, self.next_pid = self.next_pid, self.next_pid + 1
+        self.supervisor.children.add(pid)
+        self.supervisor.starting[pid] = read_end
+        self.ends[pid] = write_end
+        return pid
+
+
+def test_a_reload_stops_the_old_worker_only_once_its_replacement_is_ready(monkeypatch):
+    supervisor = server._Supervisor(server.ServeOptions(location="ix"), sock=None)
+    fake = _FakeWorkers(supervisor, monkeypatch)
+    supervisor.children = {100}
+    supervisor._replace(100)
+    (new,) = supervisor.replacing
+    supervisor.collect_ready()
+    assert fake.signals == [] and supervisor.children == {100, new}  # still warming
+    os.write(fake.ends[new], b"1")
+    supervisor.collect_ready()
+    assert fake.signals == [(100, signal.SIGTERM)] and 100 in supervisor.retiring
+    assert supervisor.replacing == {} and supervisor.starting == {}
+
+
+def test_a_replacement_that_dies_while_warming_leaves_the_old_worker_serving(monkeypatch, capsys):
+    supervisor = server._Supervisor(server.ServeOptions(location="ix"), sock=None)
+    fake = _FakeWorkers(supervisor, monkeypatch)
+    supervisor.children = {100}
+    supervisor._replace(100)
+    (new,) = supervisor.replacing
+    os.close(fake.ends[new])  # the new worker exited before it was ready
+    supervisor.collect_ready()
+    supervisor._reap(new, 1 << 8)
+    assert fake.signals == [] and supervisor.children == {100}
+    assert fake.next_pid == new + 1  # and none was started in its place
+    assert "exited before it was ready (exit status 1); 100 keeps serving" in (
+        capsys.readouterr().err
+    )
