@@ -225,3 +225,34 @@ def test_whoosh_run_merging_writers_are_refused_clearly(tmp_path):
     pool = termpool.TermPool(None, None)
     with pytest.raises(NotImplementedError, match="multisegment=True"):
         pool.save()
+
+
+def test_raw_column_reads_equal_whoosh_column_readers(tmp_path):
+    # Field lengths, sort keys and signatures are read raw through patches.column_rows
+    # and segment_lengths: the same values as Whoosh's public readers give one by one.
+    from whoosh.util.numeric import length_to_byte
+
+    from searchsvc.engines.whoosh.schema import COPY_SIGNATURE
+    from searchsvc.engines.whoosh.search.copies import read_signatures
+    from searchsvc.engines.whoosh.storage import IndexLocation
+    from searchsvc.indexer import write_paragraphs
+    from tests.fixtures_search import sample_paragraphs
+
+    write_paragraphs(tmp_path, sample_paragraphs())
+    ix = IndexLocation(tmp_path).open()
+    with ix.searcher() as searcher:
+        (sub, _offset), *_ = searcher.leaf_searchers()
+        reader = sub.reader()
+        count = reader.doc_count_all()
+        lengths = patches.segment_lengths(reader, "text")
+        assert len(lengths) == count and any(lengths)
+        assert list(lengths) == [
+            length_to_byte(reader.doc_field_length(d, "text", 0) or 0) for d in range(count)
+        ]
+        column = reader.column_reader(COPY_SIGNATURE, translate=False)
+        assert patches.column_rows(column, 1, 2) == b"".join(column[d] for d in (1, 2))
+        assert patches.column_rows(column, count, 5) == b""
+        signatures = read_signatures(searcher, COPY_SIGNATURE)
+        assert signatures.tobytes() == b"".join(column[d] for d in range(count))
+        assert patches.segment_lengths(object(), "text") is None  # not a Whoosh segment
+    ix.close()

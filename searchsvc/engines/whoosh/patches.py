@@ -4,6 +4,8 @@ start-up check (``check()``) of every private attribute the Whoosh engine relies
 (here, in ``termpool`` and in ``search/``, whose posting files read a segment's term
 table and blocks and live beside its files), so that a Whoosh that differs fails at
 once with a message naming the attribute, not with an AttributeError mid-search.
+Columns (field lengths, sort keys, signatures) are read raw only through
+``column_rows``, ``column_layout``, ``column_length`` and ``segment_lengths`` here.
 
 Each fix keeps Whoosh's results byte-for-byte identical; only the cost changes.
 
@@ -76,12 +78,51 @@ def lengths_bytes(self, fieldname):
     if reader is None:
         data = None
     else:
-        try:
-            data = bytes(reader._dbfile.get(reader._basepos, reader._count * reader._fixedlen))
-        except AttributeError:  # not the fixed-width column this fix knows
+        data = column_rows(reader, 0, column_length(reader))
+        if data is None:  # not the fixed-width column this fix knows
             data = bytes(reader[n] for n in range(self._doccount))
     cache[fieldname] = data
     return data
+
+
+def segment_lengths(reader, fieldname: str) -> bytes | None:
+    """Return one segment reader's lengths column of ``fieldname`` (one byte per
+    document written), b"" when the field has none, or None when the reader is not the
+    codec this knows."""
+    try:
+        column = reader._perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    except AttributeError:
+        return None
+    if column is None:
+        return b""
+    return column_rows(column, 0, column_length(column))
+
+
+def column_length(column) -> int:
+    """Return how many rows a fixed-width column reader holds (0 for another kind)."""
+    return int(getattr(column, "_count", 0))
+
+
+def column_layout(column) -> tuple[str, int, Any] | None:
+    """Return (struct typecode, bytes per row, default) of a fixed-width column reader,
+    or None for another kind of column."""
+    try:
+        return column._typecode, column._fixedlen, column._default
+    except AttributeError:
+        return None
+
+
+def column_rows(column, start: int, rows: int) -> bytes | None:
+    """Return rows ``start`` .. ``start + rows`` (clipped to those written) of a
+    fixed-width column reader, raw, read in one piece from its file; None for another
+    kind of column."""
+    try:
+        width, count = column._fixedlen, column._count
+        dbfile, base = column._dbfile, column._basepos
+    except AttributeError:
+        return None
+    rows = max(0, min(rows, count - start))
+    return bytes(dbfile.get(base + start * width, rows * width)) if rows else b""
 
 
 def _doc_field_length(self, docnum, fieldname, default=0):
@@ -205,9 +246,7 @@ def check() -> None:
         _require(sub._terms, TERMS_ATTRIBUTES, "W3TermsReader")
         matcher = sub.postings("text", "check")
         _require(matcher, MATCHER_ATTRIBUTES, "W3LeafMatcher")
-        column = sub._perdoc._cached_reader(
-            whoosh3._lenfield("text"), whoosh3.LENGTHS_COLUMN
-        )
+        column = sub._perdoc._cached_reader(whoosh3._lenfield("text"), whoosh3.LENGTHS_COLUMN)
         _require(column, COLUMN_ATTRIBUTES, "a lengths column")
 
 

@@ -28,6 +28,7 @@ from searchsvc.arrays import index_dtype
 from searchsvc.errors import NEEDS_COPIES, IndexOutdated, NotFound
 from searchsvc.models import Copies, Copy, Hit, SearchPage, SearchRequest
 
+from .. import patches
 from ..schema import ARTICLE_SIGNATURE, COPY_SIGNATURE, has_copies, stored_to_paragraph
 from .docsets import DocSets
 from .facets import ValueTable
@@ -62,20 +63,19 @@ def read_signatures(searcher: Searcher, fieldname: str) -> np.ndarray:
         if fieldname not in reader.schema or not reader.has_column(fieldname):
             continue
         column = reader.column_reader(fieldname, translate=False)
-        try:
-            count = min(column._count, reader.doc_count_all())
-            # In pieces: a whole segment's column read at once would be held twice.
-            for start in range(0, count, SIGNATURE_ROWS_READ):
-                rows = min(SIGNATURE_ROWS_READ, count - start)
-                raw = column._dbfile.get(
-                    column._basepos + start * column._fixedlen, rows * column._fixedlen
-                )
-                out[offset + start : offset + start + rows] = np.frombuffer(
-                    raw, dtype="<u2"
-                ).reshape(rows, width)
-        except AttributeError:  # another column implementation: one value at a time
+        layout = patches.column_layout(column)
+        if layout is None or layout[1] != copies.SIGNATURE_BYTES:
+            # another column implementation: one value at a time
             values = np.stack([copies.from_bytes(v) for v in column])
             out[offset : offset + len(values)] = values
+            continue
+        count = min(patches.column_length(column), reader.doc_count_all())
+        # In pieces: a whole segment's column read at once would be held twice.
+        for start in range(0, count, SIGNATURE_ROWS_READ):
+            raw = patches.column_rows(column, start, SIGNATURE_ROWS_READ)
+            rows = len(raw) // copies.SIGNATURE_BYTES
+            values = np.frombuffer(raw, dtype="<u2").reshape(rows, width)
+            out[offset + start : offset + start + rows] = values
     return out
 
 

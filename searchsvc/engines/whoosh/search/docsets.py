@@ -31,6 +31,7 @@ from searchsvc.limits import MAX_PREFIX_TERMS
 from searchsvc.query.nodes import Node
 from searchsvc.query.proximity import sloppy_matches
 
+from .. import patches
 from ..translate import SloppyPhrase, expanding_nodes, field_leaves, posting_positions
 from .postfile import block_postings as _matcher_postings
 from .postfile import decode_positions as _decode_positions
@@ -93,17 +94,16 @@ def numeric_column(reader, fieldname: str, dtype=np.uint64) -> np.ndarray:
     column default); falls back to iterating the column reader."""
     count = reader.doc_count_all()
     column = reader.column_reader(fieldname, translate=False)
-    try:
-        stored_dtype = np.dtype(_COLUMN_DTYPES[column._typecode])
-        if column._fixedlen != stored_dtype.itemsize:
-            raise TypeError(column._typecode)
-        stored = min(column._count, count)
-        raw = bytes(column._dbfile.get(column._basepos, stored * stored_dtype.itemsize))
-        values = np.full(count, column._default, dtype=dtype)
-        values[:stored] = np.frombuffer(raw, dtype=stored_dtype)
-        return values
-    except (AttributeError, KeyError, TypeError, ValueError):  # another column type
-        return np.fromiter(column, dtype=dtype, count=count)
+    layout = patches.column_layout(column)
+    if layout is not None and layout[0] in _COLUMN_DTYPES:
+        typecode, width, default = layout
+        stored_dtype = np.dtype(_COLUMN_DTYPES[typecode])
+        raw = patches.column_rows(column, 0, count)
+        if width == stored_dtype.itemsize and raw is not None:
+            values = np.full(count, default, dtype=dtype)
+            values[: len(raw) // width] = np.frombuffer(raw, dtype=stored_dtype)
+            return values
+    return np.fromiter(column, dtype=dtype, count=count)  # another column type
 
 
 def segment_key(reader, fieldname: str) -> tuple | None:

@@ -23,6 +23,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from searchsvc.arrays import distinct
 
+from .. import patches
 from ..translate import SloppyPhrase
 from .docsets import EMPTY, DocSets, contains, kth_largest
 from .postings import segment_key
@@ -73,19 +74,12 @@ def _leaf_codes(reader, fieldname: str) -> np.ndarray:
         if found is not None:
             return found
     count = reader.doc_count_all()
-    try:
-        from whoosh.codec import whoosh3
-
-        perdoc = reader._perdoc
-        column = perdoc._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        if column is None:
-            codes = np.zeros(count, dtype=np.uint8)
-        else:
-            raw = bytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
-            codes = np.frombuffer(raw, dtype=np.uint8)[:count]
-            if len(codes) < count:
-                codes = np.concatenate([codes, np.zeros(count - len(codes), dtype=np.uint8)])
-    except (AttributeError, TypeError):  # another codec: the slow public API
+    raw = patches.segment_lengths(reader, fieldname)
+    if raw is not None:
+        codes = np.zeros(count, dtype=np.uint8)
+        stored = min(len(raw), count)
+        codes[:stored] = np.frombuffer(raw, dtype=np.uint8, count=stored)
+    else:  # another codec: the slow public API
         codes = np.array(
             [length_to_byte(reader.doc_field_length(d, fieldname, 0) or 0) for d in range(count)],
             dtype=np.uint8,
