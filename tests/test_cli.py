@@ -127,6 +127,7 @@ def test_status_reports_documents_and_last_reindex(runner, article_dir, tmp_path
 
 
 def test_serve_prepares_the_shared_tables_before_the_first_search(runner, article_dir, tmp_path):
+    from searchsvc.engines.whoosh.search import postings
     from searchsvc.server import _warm
     from searchsvc.web import BACKEND_KEY, create_app
 
@@ -139,11 +140,14 @@ def test_serve_prepares_the_shared_tables_before_the_first_search(runner, articl
     )
     app = create_app({"INDEX_DIR": str(ix)})
     backend = app.extensions[BACKEND_KEY]
+    postings.FILES.forget()
     _warm(app)
     gen = backend._generation
     assert gen is not None
     assert {"actors", "locations", "source", "article_id"} <= set(gen._tables)
     assert gen._sort_keys is not None
+    opened = {path.name.split(".")[1] for path in postings.FILES._open}
+    assert {"text", "title"} <= opened  # opened and checked before the first search
 
 
 def test_serve_warm_up_of_a_missing_index_is_quiet(tmp_path):

@@ -17,7 +17,7 @@ from . import postfile
 from .copies import CopyGraph
 from .docsets import DocSets
 from .facets import ValueTable
-from .postings import postfiles_enabled
+from .postings import FILES, postfiles_enabled
 from .ranking import SortKeys
 from .scoring import FieldLengths, Scorer
 
@@ -74,8 +74,13 @@ class Generation:
     def prepare(self, searcher: Searcher, fields: tuple[str, ...] = ("title", "text")) -> None:
         """Build now what the first searches of this version would otherwise build:
         the derived arrays of the facet tables built so far, the field lengths of
-        ``fields`` and the text fold's table (for words that are not ASCII)."""
+        ``fields``, the text fold's table (for words that are not ASCII), and open
+        the posting files of ``fields`` (each is checked whole at opening: 0.1-0.2 s
+        for the text field of a million paragraphs)."""
         fold_table()
+        for sub, _offset in searcher.leaf_searchers():
+            for fieldname in fields:
+                FILES.get(sub.reader(), fieldname)
         none = np.zeros(0, dtype=np.int64)
         for table in list(self._tables.values()):
             table.owners()
