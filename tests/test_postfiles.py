@@ -163,6 +163,16 @@ def test_a_posting_file_is_read_not_mapped_and_its_arrays_outlive_it(tmp_path):
         assert ids.tolist() == leaf_postings(sub, "text", btext)[0].tolist()
 
 
+def test_a_posting_file_reads_the_same_where_the_system_lacks_preadv(tmp_path, monkeypatch):
+    with _sample_segment(tmp_path) as sub:
+        found = postfile.PostFile(postfile.postfile_path(sub, "text"))
+        term = found.find(_commonest(sub, "text"))
+        expected = found.ids_of(term).tolist(), found.weights_of(term).tolist()
+        monkeypatch.delattr(postfile.os, "preadv")
+        assert (found.ids_of(term).tolist(), found.weights_of(term).tolist()) == expected
+        found.close()
+
+
 def test_a_posting_file_cut_short_after_opening_is_an_error_not_wrong_postings(tmp_path):
     with _sample_segment(tmp_path) as sub:
         path = postfile.postfile_path(sub, "text")

@@ -112,7 +112,7 @@ class OnDisk:
         at, done = self.offset + lo * self.dtype.itemsize, 0
         while done < len(view):
             try:
-                got = os.preadv(self.fd, [view[done:]], at + done)
+                got = _read_into(self.fd, view[done:], at + done)
             except OSError as exc:
                 raise PostFileError(f"{self.name}: {exc}") from exc
             if got <= 0:
@@ -317,6 +317,16 @@ class PostFile:
     def close(self) -> None:
         """Close the file (the arrays handed out stay valid: they are copies)."""
         self._closer()
+
+
+def _read_into(fd: int, view: memoryview, offset: int) -> int:
+    """Read from ``offset`` into ``view``; return the bytes read (``preadv`` where the
+    system has it: no intermediate copy)."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [view], offset)
+    data = os.pread(fd, len(view), offset)
+    view[: len(data)] = data
+    return len(data)
 
 
 def _whole(array: OnDisk) -> np.ndarray:
