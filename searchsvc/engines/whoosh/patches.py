@@ -5,7 +5,7 @@ start-up check (``check()``) of every private attribute the Whoosh engine relies
 table and blocks and live beside its files), so that a Whoosh that differs fails at
 once with a message naming the attribute, not with an AttributeError mid-search.
 Columns (field lengths, sort keys, signatures) are read raw only through
-``column_rows``, ``column_layout``, ``column_length`` and ``segment_lengths`` here.
+``column_rows``, ``column_layout`` and ``segment_lengths`` here.
 
 Each fix keeps Whoosh's results byte-for-byte identical; only the cost changes.
 
@@ -78,7 +78,7 @@ def lengths_bytes(self, fieldname):
     if reader is None:
         data = None
     else:
-        data = column_rows(reader, 0, column_length(reader))
+        data = column_rows(reader)
         if data is None:  # not the fixed-width column this fix knows
             data = bytes(reader[n] for n in range(self._doccount))
     cache[fieldname] = data
@@ -95,12 +95,7 @@ def segment_lengths(reader, fieldname: str) -> bytes | None:
         return None
     if column is None:
         return b""
-    return column_rows(column, 0, column_length(column))
-
-
-def column_length(column) -> int:
-    """Return how many rows a fixed-width column reader holds (0 for another kind)."""
-    return int(getattr(column, "_count", 0))
+    return column_rows(column)
 
 
 def column_layout(column) -> tuple[str, int, Any] | None:
@@ -112,16 +107,16 @@ def column_layout(column) -> tuple[str, int, Any] | None:
         return None
 
 
-def column_rows(column, start: int, rows: int) -> bytes | None:
-    """Return rows ``start`` .. ``start + rows`` (clipped to those written) of a
-    fixed-width column reader, raw, read in one piece from its file; None for another
-    kind of column."""
+def column_rows(column, start: int = 0, rows: int | None = None) -> bytes | None:
+    """Return rows ``start`` .. ``start + rows`` (every row from ``start`` when
+    ``rows`` is None; clipped to those written) of a fixed-width column reader, raw,
+    read in one piece from its file; None for another kind of column."""
     try:
         width, count = column._fixedlen, column._count
         dbfile, base = column._dbfile, column._basepos
     except AttributeError:
         return None
-    rows = max(0, min(rows, count - start))
+    rows = max(0, count - start if rows is None else min(rows, count - start))
     return bytes(dbfile.get(base + start * width, rows * width)) if rows else b""
 
 

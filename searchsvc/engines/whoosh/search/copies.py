@@ -69,10 +69,12 @@ def read_signatures(searcher: Searcher, fieldname: str) -> np.ndarray:
             values = np.stack([copies.from_bytes(v) for v in column])
             out[offset : offset + len(values)] = values
             continue
-        count = min(patches.column_length(column), reader.doc_count_all())
+        count = reader.doc_count_all()
         # In pieces: a whole segment's column read at once would be held twice.
         for start in range(0, count, SIGNATURE_ROWS_READ):
-            raw = patches.column_rows(column, start, SIGNATURE_ROWS_READ)
+            raw = patches.column_rows(column, start, min(SIGNATURE_ROWS_READ, count - start))
+            if not raw:  # past the rows written
+                break
             rows = len(raw) // copies.SIGNATURE_BYTES
             values = np.frombuffer(raw, dtype="<u2").reshape(rows, width)
             out[offset + start : offset + start + rows] = values
